@@ -1,0 +1,90 @@
+# Lantern: `make run` to chat, `make test` to check everything. `make help` lists the rest.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+# Rasa 3.6 runs on Python 3.8-3.10; we pin 3.10. Found on PATH or in pyenv.
+PYTHON = $(firstword $(foreach p,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) /usr/bin/python3.10,$(shell $(p) -c 'import sys; print(sys.executable)' 2>/dev/null)))
+
+MODEL := models/lantern.tar.gz
+TRAINING_DATA := $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
+
+# Embedded profile defaults; any of these can be overridden from the environment.
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export WEB_PORT ?= 8000
+export ACTION_ENDPOINT ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export TRACKER_DB_URL ?= sqlite:///$(CURDIR)/var/tracker.db
+export WEB_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
+export RASA_PUBLIC_URL ?= http://localhost:$(RASA_PORT)
+export DJANGO_SETTINGS_MODULE ?= bot.web.settings
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export TF_INTER_OP_PARALLELISM_THREADS ?= 2
+export TF_INTRA_OP_PARALLELISM_THREADS ?= 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install lock train run test lint validate unit conversation-tests e2e clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed ## create .venv and install the pinned dependencies (again only when the lock changes)
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@if [ ! -x $(BIN)/python ]; then \
+	  if [ -z "$(PYTHON)" ]; then \
+	    echo "Python 3.10 was not found. Rasa Open Source 3.6 needs Python 3.8-3.10:" \
+	         "install python3.10 (Debian/Ubuntu: apt-get install python3.10 python3.10-venv;" \
+	         "or pyenv install 3.10) and run make again."; exit 1; \
+	  fi; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	$(BIN)/pip install --quiet --upgrade "pip<25"
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+lock: ## regenerate requirements.lock from pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev --output-file requirements.lock pyproject.toml
+
+train: $(MODEL) ## train the model, only when data or config changed
+
+$(MODEL): $(VENV)/.installed config.yml domain.yml $(TRAINING_DATA)
+	$(BIN)/rasa train --config config.yml --domain domain.yml \
+	  --data data/nlu data/rules data/stories --out models --fixed-model-name lantern
+	@touch $@
+
+run: $(MODEL) ## train if needed, then start Rasa, the action server and the web site (Ctrl-C stops all)
+	@mkdir -p var
+	@echo "Lantern is starting (the Rasa server takes about 30 s to load its model):"
+	@echo "  demo site      http://localhost:$(WEB_PORT)/"
+	@echo "  Rasa REST      http://localhost:$(RASA_PORT)/webhooks/rest/webhook"
+	@echo "  action server  http://127.0.0.1:$(ACTION_PORT)/health (loopback only)"
+	$(BIN)/honcho start -f Procfile
+
+lint: $(VENV)/.installed ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+validate: $(VENV)/.installed ## rasa data validate, warnings are errors
+	$(BIN)/rasa data validate --config config.yml --domain domain.yml \
+	  --data data/nlu data/rules data/stories --fail-on-warnings
+
+unit: $(VENV)/.installed ## pytest without the slow end-to-end tests
+	$(BIN)/pytest -m "not e2e"
+
+conversation-tests: $(MODEL) ## Rasa conversation tests (tests/stories)
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/stories \
+	  --fail-on-prediction-errors --out var/results
+
+e2e: $(MODEL) ## start the three real processes on free ports and talk to them
+	$(BIN)/pytest -m e2e
+
+test: lint validate unit conversation-tests e2e ## everything CI runs
+	@echo "make test: all checks passed"
+
+clean: ## remove the model, results and local databases (keeps .venv)
+	rm -rf models var .rasa results

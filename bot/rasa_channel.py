@@ -1,0 +1,73 @@
+"""The REST channel the widget talks to: Rasa's RestInput with input validation.
+
+Rasa's own RestInput answers a JSON array or a missing field with a 500, logs
+message text on failure and takes the channel name from the request. This one
+validates the body first (bot.messages), never logs message text, and answers a
+failure inside Rasa with a polite message that still points to emergency help.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.messages import InvalidMessage, parse_webhook_body
+
+logger = logging.getLogger(__name__)
+
+APOLOGY = (
+    "Sorry, something went wrong on my side and I couldn't answer. Please try again. "
+    "If you are in danger or might hurt yourself, call your local emergency number now."
+)
+
+
+class ValidatedRestInput(RestInput):
+    """POST /webhooks/rest/webhook with {"sender", "message", "metadata"}."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("lantern_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                incoming = parse_webhook_body(request.body or b"")
+            except InvalidMessage as error:
+                return response.json({"error": str(error)}, status=400)
+
+            metadata = dict(incoming.metadata)
+            if incoming.truncated:
+                metadata["truncated"] = True
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        incoming.text,
+                        collector,
+                        incoming.sender,
+                        input_channel=self.name(),
+                        metadata=metadata,
+                    )
+                )
+            except Exception:  # the visitor still gets an answer; details go to the log
+                logger.exception("Handling a message failed (conversation %s).", incoming.sender)
+                return response.json(
+                    collector.messages + [{"recipient_id": incoming.sender, "text": APOLOGY}]
+                )
+            return response.json(collector.messages)
+
+        return webhook

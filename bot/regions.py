@@ -1,0 +1,26 @@
+"""The regions whose crisis services the bot knows (architecture contract 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+KNOWN_REGIONS = ("us", "ca", "uk", "ie", "au", "nz")
+INTERNATIONAL = "intl"
+# Spellings a website or a browser locale may send for the same region.
+ALIASES = {"gb": "uk", "united kingdom": "uk", "usa": "us", "united states": "us"}
+
+
+def normalise_region(value: Any) -> str | None:
+    """Map a region code from the widget to a known region, ``intl``, or None when absent."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    code = value.strip().lower()
+    code = ALIASES.get(code, code)
+    return code if code in KNOWN_REGIONS else INTERNATIONAL
+
+
+def region_from_metadata(metadata: Any) -> str | None:
+    """The region the widget sent in a message's metadata, normalised."""
+    if not isinstance(metadata, dict):
+        return None
+    return normalise_region(metadata.get("region"))

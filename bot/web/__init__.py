@@ -1,0 +1,1 @@
+"""Django project: the demo website with the chat, the public safety page and the staff console."""

@@ -1,0 +1,26 @@
+"""Trackers saved as JSON and the domain, for action tests in the financial-demo style."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+TRACKERS = Path(__file__).parent / "trackers"
+DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
+
+
+def load_tracker(name: str) -> Tracker:
+    return Tracker.from_dict(json.loads((TRACKERS / f"{name}.json").read_text()))
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict:
+    return yaml.safe_load(DOMAIN_FILE.read_text())

@@ -1,0 +1,7 @@
+"""Shared pytest set-up: the web tests get a temporary var/ folder of their own."""
+
+import os
+import tempfile
+
+# Set before Django reads its settings, so tests never touch the developer's var/.
+os.environ.setdefault("LANTERN_VAR_DIR", tempfile.mkdtemp(prefix="lantern-test-var-"))

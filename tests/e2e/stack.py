@@ -1,0 +1,103 @@
+"""Start the real processes from the Procfile on free ports, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+READY_PATHS = {"rasa": "/webhooks/rest/", "actions": "/health", "web": "/healthz"}
+PORT_VARIABLES = {"rasa": "RASA_PORT", "actions": "ACTION_PORT", "web": "WEB_PORT"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def procfile_commands() -> dict[str, str]:
+    lines = (PROJECT_DIR / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+class Stack:
+    """The three processes, each started with its own Procfile line, as honcho would."""
+
+    def __init__(self, var_dir: Path) -> None:
+        self.var_dir = var_dir
+        self.ports = {name: free_port() for name in PORT_VARIABLES}
+        self.commands = procfile_commands()
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **os.environ,
+            **{PORT_VARIABLES[name]: str(port) for name, port in self.ports.items()},
+            "ACTION_ENDPOINT": f"http://127.0.0.1:{self.ports['actions']}/webhook",
+            "TRACKER_DB_URL": f"sqlite:///{var_dir}/tracker.db",
+            "WEB_ORIGINS": f"http://localhost:{self.ports['web']}",
+            "RASA_PUBLIC_URL": f"http://localhost:{self.ports['rasa']}",
+            "LANTERN_VAR_DIR": str(var_dir),
+            "DJANGO_SETTINGS_MODULE": "bot.web.settings",
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+        self.env.pop("RASA_API_TOKEN", None)
+
+    def url(self, name: str, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.ports[name]}{path}"
+
+    def start(self, name: str) -> None:
+        log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.processes[name] = subprocess.Popen(
+            ["bash", "-c", f"exec {self.commands[name]}"],
+            cwd=PROJECT_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_until_ready(self, name: str, timeout: float = 240) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes[name]
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}: {self.log_tail(name)}")
+            try:
+                if requests.get(self.url(name, READY_PATHS[name]), timeout=2).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(1)
+        raise TimeoutError(f"{name} was not ready after {timeout} s: {self.log_tail(name)}")
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        path = self.var_dir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def __enter__(self) -> Stack:
+        for name in ("actions", "web", "rasa"):
+            self.start(name)
+        for name in ("actions", "web", "rasa"):
+            self.wait_until_ready(name)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for name in list(self.processes):
+            self.stop(name)
