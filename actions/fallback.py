@@ -1,4 +1,4 @@
-"""Two-stage fallback: ask "Did you mean …?" in plain words, not intent names."""
+"""First stage of the fallback: offer the best guess in plain words, with yes/no buttons."""
 
 from __future__ import annotations
 
@@ -8,30 +8,28 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.content import intent_label
+from bot.content import did_you_mean
 
 NLU_FALLBACK_INTENT = "nlu_fallback"
 
 
-class ActionDefaultAskAffirmation(Action):
+class ActionAskAffirmation(Action):
     def name(self) -> str:
-        return "action_default_ask_affirmation"
+        return "action_ask_affirmation"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         guess = _best_guess(tracker.latest_message)
-        label = intent_label(guess) if guess else None
-        if label is None:
+        question = did_you_mean(guess) if guess else None
+        if question is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         dispatcher.utter_message(
-            response="utter_did_you_mean",
-            intent_label=label,
+            text=question,
             buttons=[
                 {"title": "Yes", "payload": f"/{guess}"},
-                # Rasa's two-stage fallback reads /out_of_scope as "no".
-                {"title": "No", "payload": "/out_of_scope"},
+                {"title": "No", "payload": "/deny"},
             ],
         )
         return []

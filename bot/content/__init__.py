@@ -11,16 +11,18 @@ CONTENT_DIR = Path(__file__).resolve().parents[2] / "data" / "content"
 
 
 @cache
-def intent_labels() -> dict[str, str]:
-    """Plain-words names of intents, used when the bot asks "Did you mean …?"."""
-    with open(CONTENT_DIR / "intent_labels.yml", encoding="utf-8") as file:
-        labels = yaml.safe_load(file) or {}
-    if not isinstance(labels, dict) or not all(
-        isinstance(key, str) and isinstance(value, str) for key, value in labels.items()
-    ):
-        raise ValueError(f"{CONTENT_DIR / 'intent_labels.yml'} must map intent names to text.")
-    return labels
+def _fallback_content() -> dict:
+    path = CONTENT_DIR / "fallback.yml"
+    with open(path, encoding="utf-8") as file:
+        content = yaml.safe_load(file) or {}
+    labels = content.get("labels")
+    if not isinstance(content.get("did_you_mean"), str) or not isinstance(labels, dict):
+        raise ValueError(f"{path} needs a 'did_you_mean' text and a 'labels' mapping.")
+    return content
 
 
-def intent_label(intent: str) -> str | None:
-    return intent_labels().get(intent)
+def did_you_mean(intent: str) -> str | None:
+    """The question offering ``intent`` as the bot's best guess, or None if it has no label."""
+    content = _fallback_content()
+    label = content["labels"].get(intent)
+    return content["did_you_mean"].format(label=label) if label else None

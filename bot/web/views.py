@@ -6,7 +6,9 @@ from django.shortcuts import render
 
 
 def home(request):
-    return render(request, "home.html", {"rasa_url": settings.RASA_PUBLIC_URL, "region": settings.SITE_REGION})
+    return render(
+        request, "home.html", {"rasa_url": settings.RASA_PUBLIC_URL, "region": settings.SITE_REGION}
+    )
 
 
 def health(request):

@@ -1,28 +1,33 @@
-"""The two-stage fallback asks about intents in plain words."""
+"""The first stage of the fallback offers the best guess in plain words."""
 
 import pytest
 
-from actions.fallback import ActionDefaultAskAffirmation
+from actions.fallback import ActionAskAffirmation
 from tests.actions.conftest import load_tracker
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_asks_about_the_best_guess_in_plain_words(dispatcher, domain):
+async def test_offers_the_best_guess_in_plain_words(dispatcher, domain):
     tracker = load_tracker("unsure_about_bot_challenge")
-    events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    events = await ActionAskAffirmation().run(dispatcher, tracker, domain)
     assert events == []
     [message] = dispatcher.messages
-    assert message["response"] == "utter_did_you_mean"
-    assert message["intent_label"] == "asking whether I'm a person or a computer program"
+    assert message["text"] == "Did you mean: asking if I'm a person or a computer program?"
     assert message["buttons"] == [
         {"title": "Yes", "payload": "/bot_challenge"},
-        {"title": "No", "payload": "/out_of_scope"},
+        {"title": "No", "payload": "/deny"},
     ]
 
 
 async def test_asks_to_rephrase_when_the_guess_has_no_label(dispatcher, domain):
     tracker = load_tracker("unsure_without_a_label")
-    events = await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    events = await ActionAskAffirmation().run(dispatcher, tracker, domain)
     assert events == []
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+def test_every_offered_guess_is_a_domain_intent(domain):
+    from bot.content import _fallback_content
+
+    assert set(_fallback_content()["labels"]) <= set(domain["intents"])

@@ -67,7 +67,9 @@ class Stack:
         while time.monotonic() < deadline:
             process = self.processes[name]
             if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}: {self.log_tail(name)}")
+                raise RuntimeError(
+                    f"{name} exited with {process.returncode}: {self.log_tail(name)}"
+                )
             try:
                 if requests.get(self.url(name, READY_PATHS[name]), timeout=2).ok:
                     return
