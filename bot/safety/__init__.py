@@ -1,0 +1,1 @@
+"""Safety: how Lantern recognises danger and hands people to human help."""
