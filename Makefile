@@ -28,7 +28,8 @@ export TF_INTER_OP_PARALLELISM_THREADS ?= 2
 export TF_INTRA_OP_PARALLELISM_THREADS ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install lock train run test lint validate unit conversation-tests e2e clean
+.PHONY: help install lock train run test lint validate unit conversation-tests e2e safety \
+	bench-screen clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -84,6 +85,17 @@ conversation-tests: $(MODEL) ## Rasa conversation tests (tests/stories)
 
 e2e: $(MODEL) ## start the three real processes on free ports and talk to them
 	$(BIN)/pytest -m e2e
+
+safety: $(VENV)/.installed ## run tests/safety against the screen (and the bot, if it is running)
+	@if curl -sf -o /dev/null $(RASA_PUBLIC_URL)/webhooks/rest/; then \
+	  $(BIN)/python -m bot.safety cases --webhook $(RASA_PUBLIC_URL)/webhooks/rest/webhook; \
+	else \
+	  echo "(the bot is not running at $(RASA_PUBLIC_URL): screen only; start it with make run)"; \
+	  $(BIN)/python -m bot.safety cases; \
+	fi
+
+bench-screen: $(VENV)/.installed ## risk screen speed on one core
+	taskset -c 0 $(BIN)/python -m bot.safety.bench
 
 test: lint validate unit conversation-tests e2e ## everything CI runs
 	@echo "make test: all checks passed"

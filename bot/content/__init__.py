@@ -11,13 +11,21 @@ CONTENT_DIR = Path(__file__).resolve().parents[2] / "data" / "content"
 
 
 @cache
-def _fallback_content() -> dict:
-    path = CONTENT_DIR / "fallback.yml"
+def content_file(name: str) -> dict:
+    """One file of data/content/, read once."""
+    path = CONTENT_DIR / f"{name}.yml"
     with open(path, encoding="utf-8") as file:
-        content = yaml.safe_load(file) or {}
+        content = yaml.safe_load(file)
+    if not isinstance(content, dict):
+        raise ValueError(f"{path} must be a YAML mapping.")
+    return content
+
+
+def _fallback_content() -> dict:
+    content = content_file("fallback")
     labels = content.get("labels")
     if not isinstance(content.get("did_you_mean"), str) or not isinstance(labels, dict):
-        raise ValueError(f"{path} needs a 'did_you_mean' text and a 'labels' mapping.")
+        raise ValueError(f"{CONTENT_DIR}/fallback.yml needs 'did_you_mean' and 'labels'.")
     return content
 
 
@@ -26,3 +34,8 @@ def did_you_mean(intent: str) -> str | None:
     content = _fallback_content()
     label = content["labels"].get(intent)
     return content["did_you_mean"].format(label=label) if label else None
+
+
+def crisis_reply_text(situation: str, emergency: str) -> str:
+    """The first words of the crisis pathway for a situation (data/content/crisis.yml)."""
+    return content_file("crisis")["replies"][situation].format(emergency=emergency)

@@ -55,11 +55,12 @@ class Resource:
     verified_on: date
 
     def to_payload(self) -> dict:
-        """The six fields the chat widget shows."""
+        """The fields the chat widget shows (contract 3), plus the word to text, if any."""
         return {
             "name": self.name,
             "phone": self.phone,
             "sms": self.sms,
+            "sms_keyword": self.sms_keyword,
             "url": self.url,
             "hours": self.hours,
             "category": self.category,

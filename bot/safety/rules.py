@@ -81,6 +81,7 @@ class RuleSet:
     vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
     normalisation: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # rule id -> file it came from
 
 
 def load_rules(directory: Path = RULES_DIR) -> RuleSet:
@@ -104,8 +105,8 @@ def load_rules(directory: Path = RULES_DIR) -> RuleSet:
                     reference = SET_REFERENCE.match(part)
                     if reference and reference.group(1) not in rules.vocabulary:
                         raise RuleError(
-                            f"rule '{rule.id}' uses the unknown word set {part}; "
-                            f"add it to vocabulary.yml or fix the name."
+                            f"{rules.files[rule.id]}: rule '{rule.id}' uses the unknown word "
+                            f"set {part}; add it to vocabulary.yml or fix the name."
                         )
     return rules
 
@@ -182,8 +183,11 @@ def _entries(path: Path, data: dict) -> list[dict]:
 
 
 def _unique(path: Path, rule_id: str, rules: RuleSet) -> None:
-    if rule_id in rules.triggers or rule_id in rules.modifiers:
-        raise RuleError(f"{path.name}: rule id '{rule_id}' is used twice.")
+    if rule_id in rules.files:
+        raise RuleError(
+            f"{path.name}: rule id '{rule_id}' is used twice (also in {rules.files[rule_id]})."
+        )
+    rules.files[rule_id] = path.name
 
 
 def _load_triggers(path: Path, data: dict, rules: RuleSet) -> None:

@@ -116,19 +116,27 @@ class RiskScreen:
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         for phrase in known_phrases:
             self.phrase_matcher.add("phrase", [Doc(self.nlp.vocab, words=self._canonical(phrase))])
-        self.matcher = Matcher(self.nlp.vocab)
+        self._build_matchers(known_phrases)
+
+    def _build_matchers(self, known_phrases: set[str]) -> None:
+        """Index patterns by a rare word they need, so a message only meets the patterns
+        whose key word it contains; modifiers are only looked for near a trigger."""
+        self.triggers = _AnchoredMatchers(self.nlp.vocab)
+        self.modifiers = _AnchoredMatchers(self.nlp.vocab)
         for rule in [*self.rules.triggers.values(), *self.rules.modifiers.values()]:
-            compiled = [
-                spec
-                for pattern in rule.patterns
+            matchers = self.triggers if rule.id in self.rules.triggers else self.modifiers
+            for pattern in rule.patterns:
                 for spec in compile_pattern(
                     bracket_phrases(pattern, known_phrases),
                     self.rules.vocabulary,
                     self._canonical,
                     known_phrases,
-                )
-            ]
-            self.matcher.add(rule.id, compiled)
+                ):
+                    matchers.add(rule.id, spec)
+        self.max_scope = max(self.settings["default_scope"].values())
+        self.max_scope = max(
+            [self.max_scope, *(m.scope or 0 for m in self.rules.modifiers.values())]
+        )
 
     # --- normalisation -------------------------------------------------
 
@@ -191,6 +199,15 @@ class RiskScreen:
         findings = self._findings(self._parse(text), prior_level)
         return self._decide(findings), findings
 
+    def harmless_phrase(self, text: str) -> str | None:
+        """The pseudo rule (idiom, harmless target, definition) a message contains, if any."""
+        doc = self._parse(text)
+        for match_id, _, _ in self.modifiers(doc):
+            rule_id = self.nlp.vocab.strings[match_id]
+            if self.rules.modifiers[rule_id].kind == "pseudo":
+                return rule_id
+        return None
+
     def _findings(self, doc: Doc, prior_level: str) -> list[Finding]:
         triggers, modifiers = self._spans(doc)
         findings = []
@@ -215,8 +232,13 @@ class RiskScreen:
             sentence_of.append(sentence)
             if token.text in SENTENCE_ENDS or "\n" in token.text:
                 sentence += 1
+        matches = self.triggers(doc)
+        if matches:
+            start = max(0, min(start for _, start, _ in matches) - self.max_scope)
+            end = min(len(doc), max(end for _, _, end in matches) + self.max_scope)
+            matches += [(m, start + s, start + e) for m, s, e in self.modifiers(doc[start:end])]
         by_rule: dict[str, list[tuple[int, int]]] = {}
-        for match_id, start, end in self.matcher(doc):
+        for match_id, start, end in matches:
             by_rule.setdefault(self.nlp.vocab.strings[match_id], []).append((start, end))
         triggers, modifiers = [], []
         for rule_id, spans in by_rule.items():
@@ -311,6 +333,60 @@ class RiskScreen:
         return ScreenResult(level, tuple(categories), tuple(modifiers), tuple(rules), means)
 
 
+# Words too common to choose which patterns a message needs to meet.
+COMMON_WORDS = frozenset(
+    """i me my myself you your he she they him her them his their it this that the a an and or
+    to of in on at for with from by be have do not no so just what how why when who will would
+    can could should if about up out all get go going want like know think feel really""".split()  # noqa: SIM905
+)
+
+
+class _AnchoredMatchers:
+    """spaCy Matchers grouped by a rare word every pattern in the group needs."""
+
+    def __init__(self, vocab) -> None:
+        self.vocab = vocab
+        self.unanchored = Matcher(vocab)
+        self.groups: dict[frozenset[str], Matcher] = {}
+        self.index: dict[str, list[Matcher]] = {}
+
+    def add(self, rule_id: str, spec: list[dict]) -> None:
+        anchor = _anchor(spec)
+        if anchor is None:
+            self.unanchored.add(rule_id, [spec])
+            return
+        if anchor not in self.groups:
+            self.groups[anchor] = Matcher(self.vocab)
+            for word in anchor:
+                self.index.setdefault(word, []).append(self.groups[anchor])
+        self.groups[anchor].add(rule_id, [spec])
+
+    def __call__(self, doclike) -> list[tuple[int, int, int]]:
+        wanted: dict[int, Matcher] = {}
+        for token in doclike:
+            for matcher in self.index.get(token.norm_, []) + self.index.get(token.lower_, []):
+                wanted[id(matcher)] = matcher
+        matches = self.unanchored(doclike)
+        for matcher in wanted.values():
+            matches += matcher(doclike)
+        return matches
+
+
+def _anchor(spec: list[dict]) -> frozenset[str] | None:
+    """The rarest required word set of a compiled pattern, or None if every word is common."""
+    best = None
+    for token in spec:
+        if token.get("OP") == "?":
+            continue
+        for attribute in ("NORM", "LOWER"):
+            value = token.get(attribute)
+            values = {value} if isinstance(value, str) else (value or {}).get("IN")
+            rare = values and not COMMON_WORDS.intersection(values)
+            if rare and (best is None or len(values) < len(best)):
+                best = frozenset(values)
+    return best
+
+
 def _apply_modifiers(level: str, modifiers: list[tuple[str, str]]) -> str:
     kinds = {kind for kind, _ in modifiers}
     if kinds & set(SOFTENING_KINDS):
@@ -360,6 +436,73 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         previous2, previous = previous, current
     return previous[-1]
+
+
+CRISIS_INTENT_PREFIX = "crisis_"
+
+
+def with_classifier(
+    result: ScreenResult, text: str, intent: str | None, confidence: float
+) -> ScreenResult:
+    """Count a confident crisis intent from the classifier as a second signal.
+
+    It can only raise a message the rules found harmless, never lower one, and
+    never overrides a pseudo rule (the words were recognised as harmless).
+    """
+    screen = default_screen()
+    settings = screen.settings["classifier"]
+    if result.level != "none" or not is_crisis_intent(intent):
+        return result
+    if confidence < settings["min_confidence"] or "pseudo" in result.modifiers:
+        return result
+    if pseudo := screen.harmless_phrase(text):
+        return ScreenResult("none", (), ("pseudo",), (pseudo,), result.means_question)
+    category = intent.removeprefix(CRISIS_INTENT_PREFIX)
+    return ScreenResult(
+        settings["level"], (category,), (), (f"classifier.{intent}",), result.means_question
+    )
+
+
+ENTITY_FIELDS = {
+    "risk_level": "level",
+    "risk_category": "categories",
+    "risk_modifier": "modifiers",
+    "risk_rule": "rules",
+}
+
+
+def result_from_entities(entities: list[dict]) -> ScreenResult:
+    """The NLU component's result, read back from the entities it stored on a message."""
+    found: dict[str, list[str]] = {field: [] for field in ENTITY_FIELDS.values()}
+    for entity in entities:
+        field = ENTITY_FIELDS.get(entity.get("entity"))
+        if field:
+            found[field].append(entity.get("value"))
+    return ScreenResult(
+        (found["level"] or ["none"])[0],
+        tuple(found["categories"]),
+        tuple(found["modifiers"]),
+        tuple(found["rules"]),
+    )
+
+
+def stronger(first: ScreenResult, second: ScreenResult) -> ScreenResult:
+    """The higher of two results; on a tie the second, which saw more context."""
+    return first if level_rank(first.level) > level_rank(second.level) else second
+
+
+def is_crisis_intent(intent: str | None) -> bool:
+    return (intent or "").startswith(CRISIS_INTENT_PREFIX)
+
+
+def crisis_intent(result: ScreenResult) -> str | None:
+    """The crisis intent a result routes to: by its first category, or suicide for a
+    means question (the crisis pathway re-screens it with the conversation's history)."""
+    if result.level != "none":
+        return CRISIS_INTENT_PREFIX + result.categories[0]
+    if result.means_question:
+        return CRISIS_INTENT_PREFIX + "suicide"
+    return None
 
 
 @cache

@@ -139,12 +139,13 @@ def test_at_most_four_and_no_duplicates(region):
     assert len(set(chosen)) == len(chosen)
 
 
-def test_payload_has_exactly_the_six_keys():
+def test_payload_has_the_contract_keys_and_the_word_to_text():
     crisis_text_line = RESOURCES.for_region("us", ["suicide"])[1]
     assert crisis_text_line.to_payload() == {
         "name": "Crisis Text Line",
         "phone": None,
         "sms": "741741",
+        "sms_keyword": "HOME",
         "url": "https://www.crisistextline.org/",
         "hours": "24/7",
         "category": "crisis_text",

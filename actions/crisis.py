@@ -1,0 +1,40 @@
+"""The crisis pathway: answer a flagged message per the safety protocol (bot.safety)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.safety.alerts import StaffAlerts
+from bot.safety.crisis import plan_reply
+from bot.safety.screen import default_screen, result_from_entities, stronger
+
+STAFF_ALERTS = StaffAlerts.from_environment()
+
+
+class ActionRespondToCrisis(Action):
+    def name(self) -> str:
+        return "action_respond_to_crisis"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        message = tracker.latest_message or {}
+        prior_level = tracker.get_slot("risk_level") or "none"
+        # The NLU component screened the message alone (its result is in the
+        # entities); screened again with the conversation's history, a means
+        # question after distress is high.
+        result = stronger(
+            result_from_entities(message.get("entities") or []),
+            default_screen().screen(message.get("text") or "", prior_level),
+        )
+        reply = plan_reply(result, prior_level, tracker.get_slot("region"))
+        dispatcher.utter_message(text=reply.text)
+        dispatcher.utter_message(json_message=reply.payload)
+        if reply.alert_staff:
+            alert = STAFF_ALERTS.alert_for(tracker.sender_id, reply.level, list(reply.categories))
+            STAFF_ALERTS.send_in_background(alert)
+        return [SlotSet("risk_level", reply.highest_level), SlotSet("crisis_active", True)]

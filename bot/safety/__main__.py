@@ -1,0 +1,93 @@
+"""Command line for the risk screen.
+
+python -m bot.safety screen            stdin lines in, one JSON object per line out
+python -m bot.safety explain "text"    the rules and modifiers that fired, and why
+python -m bot.safety cases             run tests/safety/*.yml against the screen
+python -m bot.safety cases --webhook URL   ... and through the running bot
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+
+# TensorFlow is imported by spaCy's dependencies; keep its start-up chatter off stdout/stderr.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.safety", description=__doc__.split("\n")[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("screen", help="screen stdin, one message per line, JSON lines out")
+    explain = commands.add_parser("explain", help="show why a message got its level")
+    explain.add_argument("text")
+    explain.add_argument("--prior-level", default="none", help="highest level earlier on")
+    cases = commands.add_parser("cases", help="run the safety cases and print recall")
+    cases.add_argument("--webhook", help="also run them through the bot's REST webhook")
+    cases.add_argument("--quiet", action="store_true", help="print only the summary lines")
+    args = parser.parse_args(argv)
+
+    from bot.safety.screen import RiskScreen
+
+    screen = RiskScreen()
+    if args.command == "screen":
+        return _screen(screen)
+    if args.command == "explain":
+        return _explain(screen, args.text, args.prior_level)
+    return _cases(screen, args.webhook, args.quiet)
+
+
+def _screen(screen) -> int:
+    # Undecodable bytes become U+FFFD rather than stopping the stream: one
+    # output line per input line, always.
+    lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline=None)
+    texts = (line.rstrip("\n") for line in lines)
+    out = sys.stdout
+    for result in screen.screen_many(texts):
+        out.write(json.dumps(result.as_dict()) + "\n")
+    out.flush()
+    return 0
+
+
+def _explain(screen, text: str, prior_level: str) -> int:
+    result, findings = screen.explain(text, prior_level)
+    print(f"normalised: {screen.normalise_text(text)!r}")
+    for finding in findings:
+        categories = "/".join(finding.rule.categories)
+        print(f"- rule {finding.rule.id} ({categories}, base {finding.rule.level})")
+        print(f"    matched: {finding.text!r}")
+        if finding.cleared_by:
+            print(f"    cleared by pseudo rule {finding.cleared_by}")
+            continue
+        for kind, rule_id in finding.modifiers:
+            print(f"    modifier: {kind} ({rule_id})")
+        print(f"    level: {finding.level}")
+    if not findings:
+        print("no rule matched")
+    print(json.dumps(result.as_dict()))
+    return 0
+
+
+def _cases(screen, webhook: str | None, quiet: bool) -> int:
+    from bot.safety.cases import load_cases, report, run_on_screen, run_through
+
+    cases = load_cases()
+    reports = [report(run_on_screen(cases, screen), "screen")]
+    if webhook:
+        from bot.safety.live import ask_bot
+
+        reports.append(report(run_through(cases, lambda case: ask_bot(webhook, case)), "live bot"))
+    for result in reports:
+        if not quiet:
+            print("\n".join(result.lines))
+        print(result.summary)
+    return 1 if any(r.missed_must_escalate for r in reports) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Crisis messages through the real stack: the payload, the region's numbers, and help
+that still arrives when the action server is down (issue 3, acceptance 2)."""
+
+import uuid
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+
+def send(stack, text, sender=None, region="us"):
+    response = requests.post(
+        stack.url("rasa", "/webhooks/rest/webhook"),
+        json={
+            "sender": sender or uuid.uuid4().hex,
+            "message": text,
+            "metadata": {"region": region},
+        },
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def crisis_payload(replies):
+    payloads = [r["custom"]["crisis"] for r in replies if "crisis" in (r.get("custom") or {})]
+    assert len(payloads) == 1, replies
+    return payloads[0]
+
+
+def text_of(replies):
+    return " ".join(r.get("text", "") for r in replies)
+
+
+@pytest.mark.parametrize(
+    ("message", "region", "level", "category", "number"),
+    [
+        ("i want to kill myself", "us", "high", "suicide", "988"),
+        ("I've taken all my pills", "uk", "imminent", "overdose", "116 123"),
+        ("he hits me and im scared to go home", "au", "high", "abuse", "1800 737 732"),
+        ("i cut myself again last night", "nz", "high", "self_harm", "1737"),
+    ],
+)
+def test_crisis_turn_carries_the_payload_and_the_regions_numbers(
+    stack, message, region, level, category, number
+):
+    replies = send(stack, message, region=region)
+    payload = crisis_payload(replies)
+    assert payload["level"] == level
+    assert category in payload["categories"]
+    assert payload["region"] == region
+    numbers = [r["phone"] for r in payload["resources"]] + [r["sms"] for r in payload["resources"]]
+    assert number in numbers
+    assert "If you are in danger now" in replies[-1]["text"]
+
+
+def test_harmless_violent_words_are_not_a_crisis(stack):
+    replies = send(stack, "how do I kill a python process that hangs?")
+    assert not any("crisis" in (r.get("custom") or {}) for r in replies)
+
+
+def test_no_after_a_crisis_keeps_help_in_view(stack):
+    sender = uuid.uuid4().hex
+    send(stack, "i dont want to be alive anymore", sender=sender, region="ca")
+    replies = send(stack, "no", sender=sender, region="ca")
+    assert "still here" in text_of(replies)
+    assert "call or text 988" in text_of(replies)
+
+
+def test_crisis_help_arrives_with_the_action_server_down(stack):
+    stack.stop("actions")
+    try:
+        replies = send(stack, "i want to end my life", region="ie")
+        assert "116 123" in text_of(replies)
+        assert "112" in text_of(replies)
+    finally:
+        stack.start("actions")
+        stack.wait_until_ready("actions")

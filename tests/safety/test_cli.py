@@ -1,0 +1,53 @@
+"""Architecture contract 1: `python -m bot.safety screen`, JSON lines in order, one process."""
+
+import json
+import subprocess
+import sys
+
+from tests.e2e.stack import PROJECT_DIR
+
+KEYS = {"level", "categories", "modifiers", "rules"}
+
+
+def screen_lines(data: bytes) -> list[dict]:
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot.safety", "screen"],
+        input=data,
+        capture_output=True,
+        cwd=PROJECT_DIR,
+        timeout=300,
+        check=True,
+    )
+    return [json.loads(line) for line in finished.stdout.decode().splitlines()]
+
+
+def test_thousands_of_lines_in_one_process_in_order():
+    texts = ["hello there", "i want to kill myself", "", "how do I kill a python process"]
+    lines = texts * 1000
+    results = screen_lines(("\n".join(lines) + "\n").encode())
+    assert len(results) == len(lines)
+    assert all(set(result) == KEYS for result in results)
+    levels = [result["level"] for result in results]
+    assert levels == ["none", "high", "none", "none"] * 1000
+    assert results[1]["categories"] == ["suicide"]
+    assert "suicide.kill_self" in results[1]["rules"]
+
+
+def test_bad_bytes_and_odd_lines_still_get_one_answer_each():
+    data = b"caf\xe9 is closed\n\x00\x01\n" + "😔 i wanna kms\n".encode() + b"x" * 50_000 + b"\n"
+    results = screen_lines(data)
+    assert [r["level"] for r in results] == ["none", "none", "high", "none"]
+
+
+def test_explain_shows_rules_and_modifiers():
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot.safety", "explain", "I'm not suicidal, just tired"],
+        capture_output=True,
+        cwd=PROJECT_DIR,
+        timeout=120,
+        check=True,
+        text=True,
+    )
+    assert "rule suicide.suicidal" in finished.stdout
+    assert "modifier: negated" in finished.stdout
+    assert json.loads(finished.stdout.splitlines()[-1])["level"] == "low"

@@ -1,0 +1,61 @@
+"""The risk screen inside Rasa's NLU pipeline."""
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.safety.rasa_component import RiskScreenComponent
+
+
+@pytest.fixture(scope="module")
+def component():
+    return RiskScreenComponent()
+
+
+def parse(component, text, intent="greet", confidence=0.6, metadata=None):
+    message = Message(data={"text": text, "metadata": metadata or {}})
+    message.set("intent", {"name": intent, "confidence": confidence})
+    message.set("intent_ranking", [{"name": intent, "confidence": confidence}])
+    component.process([message])
+    return message
+
+
+def entities(message, name):
+    return [e["value"] for e in message.get("entities") if e["entity"] == name]
+
+
+def test_a_flagged_message_gets_the_crisis_intent_and_its_flag_as_entities(component):
+    message = parse(component, "i want to kill myself", intent="greet", confidence=0.9)
+    assert message.get("intent") == {"name": "crisis_suicide", "confidence": 1.0}
+    assert message.get("intent_ranking")[0]["name"] == "crisis_suicide"
+    assert entities(message, "risk_level") == ["high"]
+    assert entities(message, "risk_category") == ["suicide"]
+    assert "suicide.kill_self" in entities(message, "risk_rule")
+
+
+def test_every_message_is_screened_and_keeps_its_intent_when_harmless(component):
+    message = parse(component, "hello there", intent="greet")
+    assert message.get("intent")["name"] == "greet"
+    assert entities(message, "risk_level") == ["none"]
+
+
+def test_a_confident_crisis_intent_counts_on_its_own(component):
+    message = parse(component, "everything is just so heavy", "crisis_suicide", 0.97)
+    assert message.get("intent")["name"] == "crisis_suicide"
+    assert entities(message, "risk_rule") == ["classifier.crisis_suicide"]
+
+
+def test_an_unsure_crisis_intent_is_routed_away(component):
+    message = parse(component, "everything is just so heavy", "crisis_suicide", 0.55)
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert entities(message, "risk_level") == ["none"]
+
+
+def test_a_pseudo_rule_overrules_the_classifier(component):
+    message = parse(component, "how do I kill the process", "crisis_harm_to_others", 0.99)
+    assert message.get("intent")["name"] != "crisis_harm_to_others"
+    assert entities(message, "risk_level") == ["none"]
+
+
+def test_the_region_comes_from_the_widgets_metadata(component):
+    message = parse(component, "hi", metadata={"region": "NZ"})
+    assert entities(message, "region") == ["nz"]
