@@ -29,7 +29,9 @@ class ActionRespondToCrisis(Action):
         # question after distress is high.
         result = stronger(
             result_from_entities(message.get("entities") or []),
-            default_screen().screen(message.get("text") or "", prior_level),
+            default_screen().screen(
+                message.get("text") or "", prior_level, tracker.get_slot("distress_seen") == "yes"
+            ),
         )
         reply = plan_reply(result, prior_level, tracker.get_slot("region"))
         dispatcher.utter_message(text=reply.text)

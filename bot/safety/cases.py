@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from bot.safety.rules import CATEGORIES, LEVELS, REPORTED_KINDS
-from bot.safety.screen import ScreenResult, highest, level_rank
+from bot.safety.screen import ScreenResult, level_rank, stronger
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "tests" / "safety"
 CASE_KEYS = {"id", "message", "conversation", "level", "categories", "modifiers", "region", "note"}
@@ -120,14 +120,16 @@ def _case(path: Path, entry: dict) -> Case:
 
 
 def run_on_screen(cases: list[Case], screen) -> list[Outcome]:
-    """Each message is screened with the highest level seen earlier in its conversation."""
+    """Each message is screened with the highest level seen earlier in its conversation,
+    and a conversation is judged by its strongest flag: a flag stays on the conversation
+    (a "no", "thanks" or a question about opening hours does not end a crisis)."""
     outcomes = []
     for case in cases:
-        prior = "none"
+        strongest, distress = ScreenResult(), False
         for message in case.messages:
-            result = screen.screen(message, prior_level=prior)
-            prior = highest([prior, result.level])
-        outcomes.append(Outcome(case, result))
+            result = screen.screen(message, strongest.level, distress)
+            strongest, distress = stronger(strongest, result), distress or result.distress
+        outcomes.append(Outcome(case, strongest))
     return outcomes
 
 

@@ -66,6 +66,8 @@ class RiskScreenComponent(GraphComponent):
         )
         entities = list(message.get(ENTITIES) or [])
         entities += _entities(result, len(text))
+        if result.distress:
+            entities.append(_entity("distress", "yes", len(text)))
         region = region_from_metadata(message.get("metadata"))
         if region:
             entities.append(_entity("region", region, len(text)))

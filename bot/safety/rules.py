@@ -157,6 +157,17 @@ def _patterns(path: Path, rule_id: str, entry: dict) -> tuple[str, ...]:
             raise RuleError(
                 f"{path.name}: rule '{rule_id}', pattern '{pattern}': unbalanced brackets."
             )
+        for word in words:
+            if word.startswith("*") and not GAP.match(word):
+                raise RuleError(
+                    f"{path.name}: rule '{rule_id}', pattern '{pattern}': '{word}' is not a "
+                    f"gap; write *1 to *9."
+                )
+            if re.search(r"\([^)]*[{}=#][^)]*\)", word):
+                raise RuleError(
+                    f"{path.name}: rule '{rule_id}', pattern '{pattern}': brackets hold plain "
+                    f"words only, not {{SETS}}, =forms or #NUM."
+                )
         if GAP.match(words[0]) or GAP.match(words[-1]) or words[0].endswith("?"):
             raise RuleError(
                 f"{path.name}: rule '{rule_id}', pattern '{pattern}': a pattern must start "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import spacy
@@ -54,6 +54,9 @@ class ScreenResult:
     # A means question ("which bridges are high") is only risky after distress;
     # callers that know the conversation screen it again with that context.
     means_question: bool = False
+    # Distress words without risk ("a disaster", "I can't cope"): context for a
+    # later means question, never a flag on their own.
+    distress: bool = False
 
     def as_dict(self) -> dict:
         """The JSON shape of architecture contract 1."""
@@ -112,6 +115,7 @@ class RiskScreen:
         self._known_words = set(lemma_table.keys()) | set(lemma_table.values())
         self._known_words.update(self._overrides)
         self._known_words.update(w for words in self.rules.vocabulary.values() for w in words)
+        self._distress_words = {self._canonical(w)[0] for w in self.rules.vocabulary["DISTRESS"]}
         known_phrases = phrases(self.rules)
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         for phrase in known_phrases:
@@ -184,20 +188,29 @@ class RiskScreen:
 
     # --- screening -----------------------------------------------------
 
-    def screen(self, text: str, prior_level: str = "none") -> ScreenResult:
-        """Screen one message; ``prior_level`` is the highest level earlier in the conversation."""
-        return self._decide(self._findings(self._parse(text), prior_level))
+    def screen(
+        self, text: str, prior_level: str = "none", prior_distress: bool = False
+    ) -> ScreenResult:
+        """Screen one message; ``prior_level`` is the highest level earlier in the
+        conversation and ``prior_distress`` whether distress was voiced earlier."""
+        return self._judge(self._parse(text), prior_level, prior_distress)
+
+    def _judge(self, doc: Doc, prior_level: str, prior_distress: bool) -> ScreenResult:
+        distress = any(token.norm_ in self._distress_words for token in doc)
+        findings = self._findings(doc, prior_level, prior_distress or distress)
+        return replace(self._decide(findings), distress=distress)
 
     def screen_many(self, texts: Iterable[str]) -> Iterator[ScreenResult]:
         """Screen a stream of independent messages, in order, batching the tokenizer."""
         normalised = (self.normalise_text(text) for text in texts)
         for doc in self.nlp.pipe(normalised, batch_size=256):
-            yield self._decide(self._findings(self._with_norms(doc), "none"))
+            yield self._judge(self._with_norms(doc), "none", False)
 
     def explain(self, text: str, prior_level: str = "none") -> tuple[ScreenResult, list[Finding]]:
         """The result and every trigger match with the modifiers that touched it."""
-        findings = self._findings(self._parse(text), prior_level)
-        return self._decide(findings), findings
+        doc = self._parse(text)
+        findings = self._findings(doc, prior_level, False)
+        return self._judge(doc, prior_level, False), findings
 
     def harmless_phrase(self, text: str) -> str | None:
         """The pseudo rule (idiom, harmless target, definition) a message contains, if any."""
@@ -208,7 +221,7 @@ class RiskScreen:
                 return rule_id
         return None
 
-    def _findings(self, doc: Doc, prior_level: str) -> list[Finding]:
+    def _findings(self, doc: Doc, prior_level: str, distressed: bool) -> list[Finding]:
         triggers, modifiers = self._spans(doc)
         findings = []
         for span in triggers:
@@ -222,7 +235,7 @@ class RiskScreen:
             else:
                 finding.modifiers = self._modifiers_for(span, rule, modifiers)
             findings.append(finding)
-        self._set_levels(findings, prior_level)
+        self._set_levels(findings, prior_level, distressed)
         return findings
 
     def _spans(self, doc: Doc) -> tuple[list[_Span], list[_Span]]:
@@ -297,16 +310,17 @@ class RiskScreen:
             return not before
         return True
 
-    def _set_levels(self, findings: list[Finding], prior_level: str) -> None:
+    def _set_levels(self, findings: list[Finding], prior_level: str, distressed: bool) -> None:
         for finding in findings:
             if finding.cleared_by or finding.rule.context:
                 continue
             finding.level = _apply_modifiers(finding.rule.level, finding.modifiers)
         # A means question is risky after distress, earlier or in the same message.
         context = highest([prior_level, *(f.level for f in findings)])
+        risky_context = distressed or level_rank(context) >= level_rank("low")
         for finding in findings:
             if finding.rule.context == "means" and not finding.cleared_by:
-                level = finding.rule.level if level_rank(context) >= level_rank("low") else "none"
+                level = finding.rule.level if risky_context else "none"
                 finding.level = (
                     _apply_modifiers(level, finding.modifiers) if level != "none" else "none"
                 )
@@ -342,34 +356,30 @@ COMMON_WORDS = frozenset(
 
 
 class _AnchoredMatchers:
-    """spaCy Matchers grouped by a rare word every pattern in the group needs."""
+    """spaCy Matchers keyed by a rare word: a message runs only the matchers of the
+    key words it contains, so most of the rules are never tried on most messages."""
 
     def __init__(self, vocab) -> None:
         self.vocab = vocab
         self.unanchored = Matcher(vocab)
-        self.groups: dict[frozenset[str], Matcher] = {}
-        self.index: dict[str, list[Matcher]] = {}
+        self.by_word: dict[str, Matcher] = {}
 
     def add(self, rule_id: str, spec: list[dict]) -> None:
         anchor = _anchor(spec)
         if anchor is None:
             self.unanchored.add(rule_id, [spec])
             return
-        if anchor not in self.groups:
-            self.groups[anchor] = Matcher(self.vocab)
-            for word in anchor:
-                self.index.setdefault(word, []).append(self.groups[anchor])
-        self.groups[anchor].add(rule_id, [spec])
+        for word in anchor:
+            if word not in self.by_word:
+                self.by_word[word] = Matcher(self.vocab)
+            self.by_word[word].add(rule_id, [spec])
 
     def __call__(self, doclike) -> list[tuple[int, int, int]]:
-        wanted: dict[int, Matcher] = {}
-        for token in doclike:
-            for matcher in self.index.get(token.norm_, []) + self.index.get(token.lower_, []):
-                wanted[id(matcher)] = matcher
-        matches = self.unanchored(doclike)
-        for matcher in wanted.values():
-            matches += matcher(doclike)
-        return matches
+        words = {token.norm_ for token in doclike} | {token.lower_ for token in doclike}
+        matches = set(self.unanchored(doclike))
+        for word in words & self.by_word.keys():
+            matches.update(self.by_word[word](doclike))
+        return sorted(matches, key=lambda match: (match[1], match[2]))
 
 
 def _anchor(spec: list[dict]) -> frozenset[str] | None:
