@@ -13,8 +13,11 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
+from pathlib import Path
 
 import spacy
+import spacy_lookups_data
+import srsly
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
@@ -35,6 +38,8 @@ from bot.safety.rules import (
 # they change the response, they never silently clear it (safety protocol).
 SOFTENING_KINDS = ("negated", "hypothetical", "historical")
 SENTENCE_ENDS = {".", "!", "?", ";", "\n"}
+LEMMA_LOOKUP = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+NORM_CACHE_SIZE = 200_000  # distinct words; cleared when full
 
 
 def level_rank(level: str) -> int:
@@ -96,10 +101,11 @@ class RiskScreen:
         self.rules = rules or load_rules()
         self.settings = self.rules.settings
         normalisation = self.rules.normalisation
+        # spaCy's English tokenizer and the dictionary forms of spacy-lookups-data's
+        # lookup lemmatizer, read directly so each word's form is worked out once.
         self.nlp = spacy.blank("en")
-        self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-        self.nlp.initialize()
-        lemma_table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        self._lemmas: dict[str, str] = srsly.read_gzip_json(LEMMA_LOOKUP)
+        self._norms: dict[str, str] = {}
         self._overrides: dict[str, str] = normalisation.get("word_forms", {})
         replacements: dict[str, str] = normalisation.get("replace", {})
         self._replacements = {key.lower(): value for key, value in replacements.items()}
@@ -112,7 +118,7 @@ class RiskScreen:
             + r")(?![\w'])"
         )
         self._fuzzy_terms = tuple(normalisation.get("fuzzy_terms", []))
-        self._known_words = set(lemma_table.keys()) | set(lemma_table.values())
+        self._known_words = set(self._lemmas) | set(self._lemmas.values())
         self._known_words.update(self._overrides)
         self._known_words.update(w for words in self.rules.vocabulary.values() for w in words)
         self._distress_words = {self._canonical(w)[0] for w in self.rules.vocabulary["DISTRESS"]}
@@ -155,26 +161,31 @@ class RiskScreen:
     def _replacement(self, found: str) -> str:
         return self._replacements[re.sub(r"\s+", " ", found)]
 
-    def _norm(self, text: str, lemma: str) -> str:
-        if text in self._overrides:
-            return self._overrides[text]
-        if text.isalpha() and text not in self._known_words and len(text) >= 5:
-            corrected = _closest(text, self._fuzzy_terms)
-            if corrected:
-                return self._overrides.get(corrected, corrected)
-        return lemma or text
+    def _norm(self, text: str) -> str:
+        """A word's normal form: our overrides, a corrected misspelling, or its dictionary form."""
+        norm = self._norms.get(text)
+        if norm is None:
+            norm = self._overrides.get(text)
+            unknown = text.isalpha() and len(text) >= 5 and text not in self._known_words
+            if norm is None and unknown and (corrected := _closest(text, self._fuzzy_terms)):
+                norm = self._overrides.get(corrected, self._lemmas.get(corrected, corrected))
+            if norm is None:
+                norm = self._lemmas.get(text, text)
+            if len(self._norms) > NORM_CACHE_SIZE:
+                self._norms.clear()
+            self._norms[text] = norm
+        return norm
 
     def _canonical(self, word: str) -> list[str]:
-        doc = self.nlp(self.normalise_text(word))
-        return [self._norm(token.text, token.lemma_) for token in doc if not token.is_space]
+        doc = self.nlp.make_doc(self.normalise_text(word))
+        return [self._norm(token.text) for token in doc if not token.is_space]
 
     def _parse(self, text: str) -> Doc:
-        doc = self.nlp(self.normalise_text(text))
-        return self._with_norms(doc)
+        return self._with_norms(self.nlp.make_doc(self.normalise_text(text)))
 
     def _with_norms(self, doc: Doc) -> Doc:
         for token in doc:
-            token.norm_ = self._norm(token.text, token.lemma_)
+            token.norm_ = self._norm(token.text)
         return self.merge_phrases(doc)
 
     def merge_phrases(self, doc: Doc) -> Doc:
@@ -202,9 +213,8 @@ class RiskScreen:
 
     def screen_many(self, texts: Iterable[str]) -> Iterator[ScreenResult]:
         """Screen a stream of independent messages, in order, batching the tokenizer."""
-        normalised = (self.normalise_text(text) for text in texts)
-        for doc in self.nlp.pipe(normalised, batch_size=256):
-            yield self._judge(self._with_norms(doc), "none", False)
+        for text in texts:
+            yield self._judge(self._parse(text), "none", False)
 
     def explain(self, text: str, prior_level: str = "none") -> tuple[ScreenResult, list[Finding]]:
         """The result and every trigger match with the modifiers that touched it."""
@@ -351,7 +361,9 @@ class RiskScreen:
 COMMON_WORDS = frozenset(
     """i me my myself you your he she they him her them his their it this that the a an and or
     to of in on at for with from by be have do not no so just what how why when who will would
-    can could should if about up out all get go going want like know think feel really""".split()  # noqa: SIM905
+    can could should if about up out all get go going want like know think feel really
+    take make keep say tell work again give put use look find need try leave call ask start
+    come see let mean help show one time day night week now""".split()  # noqa: SIM905
 )
 
 
@@ -376,24 +388,26 @@ class _AnchoredMatchers:
 
     def __call__(self, doclike) -> list[tuple[int, int, int]]:
         words = {token.norm_ for token in doclike} | {token.lower_ for token in doclike}
-        matches = set(self.unanchored(doclike))
+        matches = set(self.unanchored(doclike)) if len(self.unanchored) else set()
         for word in words & self.by_word.keys():
             matches.update(self.by_word[word](doclike))
         return sorted(matches, key=lambda match: (match[1], match[2]))
 
 
 def _anchor(spec: list[dict]) -> frozenset[str] | None:
-    """The rarest required word set of a compiled pattern, or None if every word is common."""
-    best = None
+    """The required word set of a compiled pattern that is least likely to be in a
+    message: fewest common words, then fewest words. None if it needs no word at all."""
+    best, best_score = None, None
     for token in spec:
         if token.get("OP") == "?":
             continue
         for attribute in ("NORM", "LOWER"):
             value = token.get(attribute)
             values = {value} if isinstance(value, str) else (value or {}).get("IN")
-            rare = values and not COMMON_WORDS.intersection(values)
-            if rare and (best is None or len(values) < len(best)):
-                best = frozenset(values)
+            if values:
+                score = (len(COMMON_WORDS.intersection(values)), len(values))
+                if best_score is None or score < best_score:
+                    best, best_score = frozenset(values), score
     return best
 
 
