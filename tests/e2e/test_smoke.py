@@ -34,7 +34,7 @@ def test_asked_whether_human_it_says_ai(stack):
     assert "AI program, not a human" in say(stack, "are you a real person?")
 
 
-def test_session_start_runs_on_the_action_server_and_keeps_the_region(stack):
+def test_the_widgets_region_is_kept_in_the_conversation(stack):
     sender = uuid.uuid4().hex
     say(stack, "hello", sender=sender, region="nz")
     database = stack.var_dir / "tracker.db"
