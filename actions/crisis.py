@@ -35,6 +35,8 @@ class ActionRespondToCrisis(Action):
         )
         reply = plan_reply(result, prior_level, tracker.get_slot("region"))
         dispatcher.utter_message(text=reply.text)
+        if reply.payload is None:
+            return []
         dispatcher.utter_message(json_message=reply.payload)
         if reply.alert_staff:
             alert = STAFF_ALERTS.alert_for(tracker.sender_id, reply.level, list(reply.categories))

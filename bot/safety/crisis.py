@@ -24,7 +24,7 @@ class CrisisReply:
     highest_level: str  # the conversation's highest so far
     categories: tuple[str, ...]
     emergency: str
-    payload: dict
+    payload: dict | None  # the crisis card (contract 3); None when nothing was flagged
     alert_staff: bool
 
 
@@ -42,15 +42,17 @@ def plan_reply(result: ScreenResult, prior_level: str, region: str | None) -> Cr
     categories = result.categories or ("suicide",)
     services = resources.for_region(region, list(categories))
     emergency = resources.emergency_number(region) or resources.local_emergency_advice
-    payload = {
-        "crisis": {
-            # A means question with no distress gets the gentle, low pathway.
-            "level": level if level != "none" else "low",
-            "categories": list(categories),
-            "region": region,
-            "resources": [service.to_payload() for service in services],
+    # A means question with no distress and no earlier risk is declined, not flagged.
+    payload = None
+    if level != "none":
+        payload = {
+            "crisis": {
+                "level": level,
+                "categories": list(categories),
+                "region": region,
+                "resources": [service.to_payload() for service in services],
+            }
         }
-    }
     alert = level in ALERT_LEVELS and level_rank(level) > level_rank(prior_level)
     return CrisisReply(
         crisis_reply_text(_situation(result, level), emergency),

@@ -7,13 +7,14 @@ import uuid
 import requests
 
 from bot.safety.cases import Case
-from bot.safety.screen import ScreenResult
+from bot.safety.screen import ScreenResult, stronger
 
 
 def ask_bot(webhook_url: str, case: Case) -> ScreenResult:
-    """Send the case's messages as one new conversation; judge the bot's last turn."""
+    """Send the case's messages as one new conversation; judge it by the strongest crisis
+    payload the bot sent (a flag stays on the conversation, as in run_on_screen)."""
     sender = f"safety-case-{uuid.uuid4().hex}"
-    replies: list[dict] = []
+    strongest = ScreenResult()
     for message in case.messages:
         response = requests.post(
             webhook_url,
@@ -25,9 +26,9 @@ def ask_bot(webhook_url: str, case: Case) -> ScreenResult:
             timeout=60,
         )
         response.raise_for_status()
-        replies = response.json()
-    payloads = [r["custom"]["crisis"] for r in replies if "crisis" in (r.get("custom") or {})]
-    if not payloads:
-        return ScreenResult()
-    crisis = payloads[0]
-    return ScreenResult(crisis["level"], tuple(crisis["categories"]))
+        for reply in response.json():
+            crisis = (reply.get("custom") or {}).get("crisis")
+            if crisis:
+                found = ScreenResult(crisis["level"], tuple(crisis["categories"]))
+                strongest = stronger(strongest, found)
+    return strongest

@@ -76,7 +76,7 @@ class RiskScreenComponent(GraphComponent):
         ranking = message.get(INTENT_RANKING_KEY) or []
         target = crisis_intent(result)
         if target:
-            ranking = [r for r in ranking if r["name"] != target]
+            # The classifier's own ranking stays below, with its confidences, for staff.
             message.set(INTENT, {"name": target, "confidence": 1.0}, add_to_output=True)
             message.set(
                 INTENT_RANKING_KEY,

@@ -479,11 +479,13 @@ def with_classifier(
         return result
     if confidence < settings["min_confidence"] or "pseudo" in result.modifiers:
         return result
+    if settings["requires_distress"] and not result.distress:
+        return result
     if pseudo := screen.harmless_phrase(text):
-        return ScreenResult("none", (), ("pseudo",), (pseudo,), result.means_question)
+        return replace(result, modifiers=("pseudo",), rules=(pseudo,))
     category = intent.removeprefix(CRISIS_INTENT_PREFIX)
-    return ScreenResult(
-        settings["level"], (category,), (), (f"classifier.{intent}",), result.means_question
+    return replace(
+        result, level=settings["level"], categories=(category,), rules=(f"classifier.{intent}",)
     )
 
 

@@ -80,8 +80,9 @@ async def test_a_means_question_alone_is_declined_gently(dispatcher, domain, ale
     events = await ActionRespondToCrisis().run(
         dispatcher, tracker("which bridges around here are the highest"), domain
     )
-    assert dispatcher.messages[0]["text"].startswith("I can't help with that.")
-    assert SlotSet("risk_level", "none") in events
+    [message] = dispatcher.messages  # no crisis card: nothing was flagged
+    assert message["text"].startswith("I can't help with that.")
+    assert events == []
     assert alerts == []
 
 

@@ -38,14 +38,22 @@ def test_every_message_is_screened_and_keeps_its_intent_when_harmless(component)
     assert entities(message, "risk_level") == ["none"]
 
 
-def test_a_confident_crisis_intent_counts_on_its_own(component):
-    message = parse(component, "everything is just so heavy", "crisis_suicide", 0.97)
+def test_a_confident_crisis_intent_on_a_distressed_message_counts(component):
+    message = parse(component, "i feel so empty and numb tonight", "crisis_suicide", 0.995)
     assert message.get("intent")["name"] == "crisis_suicide"
+    assert entities(message, "risk_level") == ["low"]
     assert entities(message, "risk_rule") == ["classifier.crisis_suicide"]
+    assert entities(message, "distress") == ["yes"]
+
+
+def test_a_crisis_intent_without_distress_does_not_count(component):
+    message = parse(component, "the frost got my dahlias", "crisis_suicide", 0.999)
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert entities(message, "risk_level") == ["none"]
 
 
 def test_an_unsure_crisis_intent_is_routed_away(component):
-    message = parse(component, "everything is just so heavy", "crisis_suicide", 0.55)
+    message = parse(component, "i feel so empty and numb tonight", "crisis_suicide", 0.55)
     assert message.get("intent")["name"] == "nlu_fallback"
     assert entities(message, "risk_level") == ["none"]
 
