@@ -13,6 +13,8 @@ from bot.safety.crisis import plan_reply
 from bot.safety.screen import default_screen, result_from_entities, stronger
 
 STAFF_ALERTS = StaffAlerts.from_environment()
+# Built when the action server starts, not on the first crisis message.
+default_screen()
 
 
 class ActionRespondToCrisis(Action):

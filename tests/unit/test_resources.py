@@ -1,6 +1,5 @@
 """Crisis services by region (data/resources/, bot.safety.resources)."""
 
-import warnings
 from datetime import date, timedelta
 
 import pytest
@@ -25,10 +24,6 @@ services:
     source: https://988lifeline.org/
     verified_on: 2026-11-25
 """
-
-
-class StaleResourceWarning(UserWarning):
-    """A crisis service nobody has checked against its source for over a year."""
 
 
 def names(region, categories):
@@ -164,14 +159,3 @@ def test_no_entry_is_verified_in_the_future():
     # max_age_days=-1 lists every entry verified on or before that day; a day of slack
     # because the checker's calendar may be ahead of this machine's time zone.
     assert RESOURCES.stale_entries(date.today() + timedelta(days=1), max_age_days=-1) == everything
-
-
-# Deliberately asserts nothing: a service unchecked for a year shows as a warning in the
-# test summary (the mark overrides the suite's filterwarnings) rather than failing the build.
-@pytest.mark.filterwarnings("default::UserWarning")
-def test_warn_about_entries_due_for_checking():
-    if stale := RESOURCES.stale_entries(date.today()):
-        warnings.warn(
-            StaleResourceWarning(f"check against their source and update verified_on: {stale}"),
-            stacklevel=1,
-        )
