@@ -1,0 +1,197 @@
+"""The psychoeducation library: one YAML file per topic in data/content/topics/.
+
+Clinicians edit the files; the loader checks them strictly (a missing source,
+an unknown key or an over-long short answer is an error naming the file), and
+the renderer turns a topic into chat messages with buttons for more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from bot.content import CONTENT_DIR
+
+TOPICS_DIR = CONTENT_DIR / "topics"
+SHORT_ANSWER_MAX_WORDS = 80
+INTENT_PREFIX = "ask_"
+TOPIC_KEYS = {
+    "id",
+    "title",
+    "short_answer",
+    "sections",
+    "skill",
+    "skill_offer",
+    "when_to_seek_help",
+    "sources",
+    "reviewed_on",
+}
+SKILLS = {
+    "box_breathing",
+    "breathing_478",
+    "grounding_54321",
+    "muscle_relaxation",
+    "thought_record",
+    "worry_time",
+    "behavioural_activation",
+    "self_compassion_break",
+    "sleep_wind_down",
+    "journaling",
+    "safety_plan",
+}
+WHEN_TO_SEEK_HELP = "when_to_seek_help"
+
+
+class ContentError(ValueError):
+    """A content file that cannot be used; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    short_answer: str
+    sections: tuple[Section, ...]
+    skill: str
+    skill_offer: str
+    when_to_seek_help: str
+    sources: tuple[Source, ...]
+    reviewed_on: date
+
+    @property
+    def intent(self) -> str:
+        return INTENT_PREFIX + self.id
+
+    def texts(self) -> list[str]:
+        """Everything the bot may say about this topic (for reading-level checks)."""
+        return [
+            self.short_answer,
+            self.skill_offer,
+            self.when_to_seek_help,
+            *(section.text for section in self.sections),
+        ]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Chat messages: text, then buttons for what the visitor may want next."""
+
+    text: str
+    buttons: tuple[dict, ...]
+
+
+@cache
+def topic_library(directory: Path = TOPICS_DIR) -> dict[str, Topic]:
+    """Every topic by id, checked."""
+    topics = {}
+    for path in sorted(directory.glob("*.yml")):
+        topic = _load(path)
+        topics[topic.id] = topic
+    return topics
+
+
+def topic_for_intent(intent: str | None) -> Topic | None:
+    if not intent or not intent.startswith(INTENT_PREFIX):
+        return None
+    return topic_library().get(intent.removeprefix(INTENT_PREFIX))
+
+
+def _load(path: Path) -> Topic:
+    def fail(problem: str) -> ContentError:
+        return ContentError(f"{path.name}: {problem}")
+
+    with open(path, encoding="utf-8") as file:
+        data = yaml.safe_load(file)
+    if not isinstance(data, dict):
+        raise fail("expected a mapping at the top of the file.")
+    if missing := TOPIC_KEYS - set(data):
+        raise fail(f"missing {sorted(missing)}.")
+    if unknown := set(data) - TOPIC_KEYS:
+        raise fail(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(TOPIC_KEYS)}.")
+    if data["id"] != path.stem:
+        raise fail(f"id '{data['id']}' must match the file name '{path.stem}'.")
+    if len(str(data["short_answer"]).split()) > SHORT_ANSWER_MAX_WORDS:
+        raise fail(f"short_answer is over {SHORT_ANSWER_MAX_WORDS} words.")
+    if data["skill"] not in SKILLS:
+        raise fail(f"skill '{data['skill']}' is not one of {sorted(SKILLS)}.")
+    if not isinstance(data["reviewed_on"], date):
+        raise fail("reviewed_on must be a date like 2026-11-25.")
+    sections = data["sections"]
+    if not isinstance(sections, list) or not sections:
+        raise fail("needs at least one section.")
+    if any(set(s) != {"id", "title", "text"} for s in sections):
+        raise fail("every section needs exactly id, title and text.")
+    if len({s["id"] for s in sections}) != len(sections) or WHEN_TO_SEEK_HELP in {
+        s["id"] for s in sections
+    }:
+        raise fail(f"section ids must be unique and not '{WHEN_TO_SEEK_HELP}'.")
+    sources = data["sources"]
+    if not isinstance(sources, list) or not sources:
+        raise fail("needs at least one source.")
+    if any(set(s) != {"name", "url"} or not str(s["url"]).startswith("https://") for s in sources):
+        raise fail("every source needs a name and an https:// url.")
+    return Topic(
+        id=data["id"],
+        title=str(data["title"]),
+        short_answer=str(data["short_answer"]),
+        sections=tuple(Section(s["id"], str(s["title"]), str(s["text"])) for s in sections),
+        skill=data["skill"],
+        skill_offer=str(data["skill_offer"]),
+        when_to_seek_help=str(data["when_to_seek_help"]),
+        sources=tuple(Source(str(s["name"]), str(s["url"])) for s in sources),
+        reviewed_on=data["reviewed_on"],
+    )
+
+
+def overview(topic: Topic) -> Reply:
+    """The short answer, with a button for each deeper section and for getting help."""
+    return Reply(topic.short_answer, _more_buttons(topic, shown=()))
+
+
+def section_reply(topic: Topic, section_id: str, shown: tuple[str, ...]) -> Reply:
+    """One deeper section (or when to seek help), with buttons for the ones not yet shown."""
+    if section_id == WHEN_TO_SEEK_HELP:
+        sources = "; ".join(f"{source.name} ({source.url})" for source in topic.sources)
+        text = f"{topic.when_to_seek_help}\n\nSources: {sources}"
+    else:
+        section = next((s for s in topic.sections if s.id == section_id), topic.sections[0])
+        text = f"{section.title}\n{section.text}"
+    return Reply(text, _more_buttons(topic, shown=(*shown, section_id)))
+
+
+def next_section(topic: Topic, shown: tuple[str, ...]) -> str:
+    """The first section not yet shown, then when to seek help."""
+    for section in topic.sections:
+        if section.id not in shown:
+            return section.id
+    return WHEN_TO_SEEK_HELP
+
+
+def _more_buttons(topic: Topic, shown: tuple[str, ...]) -> tuple[dict, ...]:
+    choices = [(s.id, s.title) for s in topic.sections if s.id not in shown]
+    if WHEN_TO_SEEK_HELP not in shown:
+        choices.append((WHEN_TO_SEEK_HELP, "When to get help"))
+    return tuple(
+        {
+            "title": title,
+            "payload": f'/tell_me_more{{"topic": "{topic.id}", "section": "{section_id}"}}',
+        }
+        for section_id, title in choices
+    )
