@@ -1,32 +1,18 @@
 """action_respond_to_crisis: the reply, the payload (contract 3), the slots and the alert."""
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions import crisis
 from actions.crisis import ActionRespondToCrisis
+from tests.actions.conftest import tracker_after
 
 pytestmark = pytest.mark.anyio
 
 
 def tracker(text, entities=(), region="uk", risk_level=None, intent="crisis_suicide"):
-    return Tracker.from_dict(
-        {
-            "sender_id": "c0ffee",
-            "slots": {"region": region, "risk_level": risk_level, "crisis_active": False},
-            "latest_message": {
-                "text": text,
-                "intent": {"name": intent, "confidence": 1.0},
-                "entities": [{"entity": name, "value": value} for name, value in entities],
-            },
-            "events": [],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": "action_listen",
-        }
-    )
+    slots = {"region": region, "risk_level": risk_level, "crisis_active": False}
+    return tracker_after(text, intent, entities, slots)
 
 
 @pytest.fixture

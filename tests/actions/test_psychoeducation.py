@@ -1,33 +1,19 @@
 """action_explain_topic: the short answer, then more on request."""
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.psychoeducation import ActionExplainTopic
 from bot.content.topics import topic_library
+from tests.actions.conftest import tracker_after
 
 pytestmark = pytest.mark.anyio
 SLEEP = topic_library()["sleep"]
 
 
 def tracker(intent, entities=(), current_topic=None, shown=None):
-    return Tracker.from_dict(
-        {
-            "sender_id": "reader",
-            "slots": {"current_topic": current_topic, "topic_sections_shown": shown},
-            "latest_message": {
-                "text": "...",
-                "intent": {"name": intent, "confidence": 0.9},
-                "entities": [{"entity": name, "value": value} for name, value in entities],
-            },
-            "events": [],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": "action_listen",
-        }
-    )
+    slots = {"current_topic": current_topic, "topic_sections_shown": shown}
+    return tracker_after("...", intent, entities, slots, sender="reader")
 
 
 async def test_a_topic_question_gets_the_short_answer_and_buttons_for_more(dispatcher, domain):
