@@ -204,23 +204,23 @@ class RiskScreen:
     ) -> ScreenResult:
         """Screen one message; ``prior_level`` is the highest level earlier in the
         conversation and ``prior_distress`` whether distress was voiced earlier."""
-        return self._judge(self._parse(text), prior_level, prior_distress)
+        return self._judge(self._parse(text), prior_level, prior_distress)[0]
 
-    def _judge(self, doc: Doc, prior_level: str, prior_distress: bool) -> ScreenResult:
+    def _judge(
+        self, doc: Doc, prior_level: str, prior_distress: bool
+    ) -> tuple[ScreenResult, list[Finding]]:
         distress = any(token.norm_ in self._distress_words for token in doc)
         findings = self._findings(doc, prior_level, prior_distress or distress)
-        return replace(self._decide(findings), distress=distress)
+        return replace(self._decide(findings), distress=distress), findings
 
     def screen_many(self, texts: Iterable[str]) -> Iterator[ScreenResult]:
         """Screen a stream of independent messages, in order, batching the tokenizer."""
         for text in texts:
-            yield self._judge(self._parse(text), "none", False)
+            yield self._judge(self._parse(text), "none", False)[0]
 
     def explain(self, text: str, prior_level: str = "none") -> tuple[ScreenResult, list[Finding]]:
         """The result and every trigger match with the modifiers that touched it."""
-        doc = self._parse(text)
-        findings = self._findings(doc, prior_level, False)
-        return self._judge(doc, prior_level, False), findings
+        return self._judge(self._parse(text), prior_level, False)
 
     def harmless_phrase(self, text: str) -> str | None:
         """The pseudo rule (idiom, harmless target, definition) a message contains, if any."""
