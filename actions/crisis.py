@@ -36,7 +36,7 @@ class ActionRespondToCrisis(Action):
             ),
         )
         reply = plan_reply(result, prior_level, tracker.get_slot("region"))
-        dispatcher.utter_message(text=reply.text)
+        dispatcher.utter_message(text=reply.text, buttons=list(reply.buttons))
         if reply.payload is None:
             return []
         dispatcher.utter_message(json_message=reply.payload)

@@ -44,6 +44,7 @@ SKILLS = {
     "safety_plan",
 }
 WHEN_TO_SEEK_HELP = "when_to_seek_help"
+TRY_SKILL = "Try a coping skill"
 
 
 class ContentError(ValueError):
@@ -142,11 +143,6 @@ def _load(path: Path) -> Topic:
         s["id"] for s in sections
     }:
         raise fail(f"section ids must be unique and not '{WHEN_TO_SEEK_HELP}'.")
-    sources = data["sources"]
-    if not isinstance(sources, list) or not sources:
-        raise fail("needs at least one source.")
-    if any(set(s) != {"name", "url"} or not str(s["url"]).startswith("https://") for s in sources):
-        raise fail("every source needs a name and an https:// url.")
     return Topic(
         id=data["id"],
         title=str(data["title"]),
@@ -155,9 +151,23 @@ def _load(path: Path) -> Topic:
         skill=data["skill"],
         skill_offer=str(data["skill_offer"]),
         when_to_seek_help=str(data["when_to_seek_help"]),
-        sources=tuple(Source(str(s["name"]), str(s["url"])) for s in sources),
+        sources=load_sources(fail, data["sources"]),
         reviewed_on=data["reviewed_on"],
     )
+
+
+def load_sources(fail, sources) -> tuple[Source, ...]:
+    """A content file's sources: at least one, each with a name and an https:// url."""
+    if not isinstance(sources, list) or not sources:
+        raise fail("needs at least one source.")
+    if any(
+        not isinstance(s, dict)
+        or set(s) != {"name", "url"}
+        or not str(s["url"]).startswith("https://")
+        for s in sources
+    ):
+        raise fail("every source needs a name and an https:// url.")
+    return tuple(Source(str(s["name"]), str(s["url"])) for s in sources)
 
 
 def overview(topic: Topic) -> Reply:
@@ -169,7 +179,7 @@ def section_reply(topic: Topic, section_id: str, shown: tuple[str, ...]) -> Repl
     """One deeper section (or when to seek help), with buttons for the ones not yet shown."""
     if section_id == WHEN_TO_SEEK_HELP:
         sources = "; ".join(f"{source.name} ({source.url})" for source in topic.sources)
-        text = f"{topic.when_to_seek_help}\n\nSources: {sources}"
+        text = f"{topic.when_to_seek_help}\n\nSources: {sources}\n\n{topic.skill_offer}"
     else:
         section = next((s for s in topic.sections if s.id == section_id), topic.sections[0])
         text = f"{section.title}\n{section.text}"
@@ -185,13 +195,15 @@ def next_section(topic: Topic, shown: tuple[str, ...]) -> str:
 
 
 def _more_buttons(topic: Topic, shown: tuple[str, ...]) -> tuple[dict, ...]:
+    """A button per section not yet shown, then one to try the topic's coping skill."""
     choices = [(s.id, s.title) for s in topic.sections if s.id not in shown]
     if WHEN_TO_SEEK_HELP not in shown:
         choices.append((WHEN_TO_SEEK_HELP, "When to get help"))
-    return tuple(
+    more = tuple(
         {
             "title": title,
             "payload": f'/tell_me_more{{"topic": "{topic.id}", "section": "{section_id}"}}',
         }
         for section_id, title in choices
     )
+    return (*more, {"title": TRY_SKILL, "payload": f"/do_{topic.skill}"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from bot.content import crisis_reply_text
+from bot.content import crisis_offers, crisis_reply_text
 from bot.regions import INTERNATIONAL, normalise_region
 from bot.safety.resources import CrisisResources
 from bot.safety.screen import ScreenResult, highest, level_rank
@@ -26,6 +26,7 @@ class CrisisReply:
     emergency: str
     payload: dict | None  # the crisis card (contract 3); None when nothing was flagged
     alert_staff: bool
+    buttons: tuple[dict, ...] = ()  # human help and something to do now; none when imminent
 
 
 @cache
@@ -54,14 +55,16 @@ def plan_reply(result: ScreenResult, prior_level: str, region: str | None) -> Cr
             }
         }
     alert = level in ALERT_LEVELS and level_rank(level) > level_rank(prior_level)
+    situation = _situation(result, level)
     return CrisisReply(
-        crisis_reply_text(_situation(result, level), emergency),
+        crisis_reply_text(situation, emergency),
         level,
         highest_level,
         tuple(categories),
         emergency,
         payload,
         alert,
+        crisis_offers(situation),
     )
 
 

@@ -29,8 +29,6 @@ from bot.safety.screen import (
 
 EXTRACTOR = "RiskScreen"
 FALLBACK_INTENT = "nlu_fallback"
-# Matches FallbackClassifier's threshold in config.yml.
-FALLBACK_THRESHOLD = 0.5
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -45,10 +43,18 @@ class RiskScreenComponent(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> RiskScreenComponent:
-        return cls()
+        threshold = config.get("fallback_threshold")
+        if not isinstance(threshold, (int, float)):
+            raise ValueError(
+                "RiskScreenComponent needs fallback_threshold in config.yml: "
+                "FallbackClassifier's threshold (the same anchor)."
+            )
+        return cls(threshold)
 
-    def __init__(self) -> None:
+    def __init__(self, fallback_threshold: float) -> None:
         self.screen = default_screen()  # rules are read at start-up, not stored in the model
+        # Below this confidence an intent is the fallback, as FallbackClassifier decides.
+        self.fallback_threshold = fallback_threshold
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -86,14 +92,15 @@ class RiskScreenComponent(GraphComponent):
         elif is_crisis_intent(intent.get("name")):
             # The classifier alone, unsure or overruled by a pseudo rule: one
             # decision function says this is not a crisis, so route it elsewhere.
-            message.set(INTENT, _best_other_intent(ranking), add_to_output=True)
+            best = _best_other_intent(ranking, self.fallback_threshold)
+            message.set(INTENT, best, add_to_output=True)
 
 
-def _best_other_intent(ranking: list[dict[str, Any]]) -> dict[str, Any]:
+def _best_other_intent(ranking: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
     for candidate in ranking:
         name = candidate["name"]
         if not is_crisis_intent(name) and name != FALLBACK_INTENT:
-            if candidate["confidence"] >= FALLBACK_THRESHOLD:
+            if candidate["confidence"] >= threshold:
                 return {"name": name, "confidence": candidate["confidence"]}
             break
     return {"name": FALLBACK_INTENT, "confidence": 1.0}

@@ -4,7 +4,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.psychoeducation import ActionExplainTopic
-from bot.content.topics import topic_library
+from bot.content.topics import TRY_SKILL, topic_library
 from tests.actions.conftest import tracker_after
 
 pytestmark = pytest.mark.anyio
@@ -21,7 +21,8 @@ async def test_a_topic_question_gets_the_short_answer_and_buttons_for_more(dispa
     [message] = dispatcher.messages
     assert message["text"] == SLEEP.short_answer
     titles = [button["title"] for button in message["buttons"]]
-    assert titles == [s.title for s in SLEEP.sections] + ["When to get help"]
+    assert titles == [s.title for s in SLEEP.sections] + ["When to get help", TRY_SKILL]
+    assert message["buttons"][-1]["payload"] == f"/do_{SLEEP.skill}"
     first = SLEEP.sections[0].id
     assert message["buttons"][0]["payload"] == (
         f'/tell_me_more{{"topic": "sleep", "section": "{first}"}}'
@@ -55,6 +56,7 @@ async def test_when_to_get_help_lists_the_sources(dispatcher, domain):
     text = dispatcher.messages[0]["text"]
     assert SLEEP.when_to_seek_help in text
     assert all(source.url in text for source in SLEEP.sources)
+    assert text.endswith(SLEEP.skill_offer)
 
 
 async def test_tell_me_more_without_a_topic_asks_which(dispatcher, domain):

@@ -4,33 +4,10 @@ that still arrives when the action server is down (issue 3, acceptance 2)."""
 import uuid
 
 import pytest
-import requests
+
+from tests.e2e.chat import crisis_payload, send, text_of
 
 pytestmark = pytest.mark.e2e
-
-
-def send(stack, text, sender=None, region="us"):
-    response = requests.post(
-        stack.url("rasa", "/webhooks/rest/webhook"),
-        json={
-            "sender": sender or uuid.uuid4().hex,
-            "message": text,
-            "metadata": {"region": region},
-        },
-        timeout=60,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def crisis_payload(replies):
-    payloads = [r["custom"]["crisis"] for r in replies if "crisis" in (r.get("custom") or {})]
-    assert len(payloads) == 1, replies
-    return payloads[0]
-
-
-def text_of(replies):
-    return " ".join(r.get("text", "") for r in replies)
 
 
 @pytest.mark.parametrize(

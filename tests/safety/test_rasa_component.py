@@ -1,6 +1,9 @@
 """The risk screen inside Rasa's NLU pipeline."""
 
+from pathlib import Path
+
 import pytest
+import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.safety.rasa_component import RiskScreenComponent
@@ -8,7 +11,7 @@ from bot.safety.rasa_component import RiskScreenComponent
 
 @pytest.fixture(scope="module")
 def component():
-    return RiskScreenComponent()
+    return RiskScreenComponent(fallback_threshold=0.5)
 
 
 def parse(component, text, intent="greet", confidence=0.6, metadata=None):
@@ -67,3 +70,20 @@ def test_a_pseudo_rule_overrules_the_classifier(component):
 def test_the_region_comes_from_the_widgets_metadata(component):
     message = parse(component, "hi", metadata={"region": "NZ"})
     assert entities(message, "region") == ["nz"]
+
+
+def _pipeline_entry(name):
+    config = yaml.safe_load((Path(__file__).resolve().parents[2] / "config.yml").read_text())
+    return next(entry for entry in config["pipeline"] if entry["name"].endswith(name))
+
+
+def test_the_threshold_is_fallback_classifiers_own():
+    entry = _pipeline_entry("RiskScreenComponent")
+    assert entry["fallback_threshold"] == _pipeline_entry("FallbackClassifier")["threshold"]
+    component = RiskScreenComponent.create(entry, None, None, None)
+    assert component.fallback_threshold == entry["fallback_threshold"]
+
+
+def test_a_missing_threshold_is_a_clear_error():
+    with pytest.raises(ValueError, match="needs fallback_threshold"):
+        RiskScreenComponent.create({}, None, None, None)

@@ -8,6 +8,7 @@ import textstat
 import yaml
 
 from bot.content import CONTENT_DIR, content_file
+from bot.content.exercises import exercise_library
 from bot.content.topics import (
     SHORT_ANSWER_MAX_WORDS,
     ContentError,
@@ -34,8 +35,15 @@ def everything_the_bot_says() -> list[str]:
     ]
     texts += list(content_file("crisis")["replies"].values())
     texts += [content_file("fallback")["which_topic"]]
+    texts += list(content_file("coping").values())
     for topic in topic_library().values():
         texts += topic.texts()
+    for exercise in exercise_library().values():
+        texts += exercise.texts()
+    checkins = content_file("checkins")
+    texts += [checkins["mood"][key] for key in ("not_understood", "low", "okay")]
+    screeners = checkins["screeners"]
+    texts += [screeners[key] for key in ("not_understood", "above_threshold", "below_threshold")]
     return texts
 
 

@@ -1,0 +1,34 @@
+"""Talking to the running stack through the REST webhook, as the widget does."""
+
+import uuid
+
+import requests
+
+
+def send(stack, text, sender=None, region="us"):
+    """The bot's replies to one message (a fresh conversation unless ``sender`` is given)."""
+    response = requests.post(
+        stack.url("rasa", "/webhooks/rest/webhook"),
+        json={
+            "sender": sender or uuid.uuid4().hex,
+            "message": text,
+            "metadata": {"region": region},
+        },
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def text_of(replies):
+    return " ".join(r.get("text", "") for r in replies)
+
+
+def crisis_payload(replies):
+    payloads = [r["custom"]["crisis"] for r in replies if "crisis" in (r.get("custom") or {})]
+    assert len(payloads) == 1, replies
+    return payloads[0]
+
+
+def button_payloads(replies):
+    return [b["payload"] for r in replies for b in r.get("buttons") or []]
