@@ -19,6 +19,14 @@ def normalise_region(value: Any) -> str | None:
     return code if code in KNOWN_REGIONS else INTERNATIONAL
 
 
+def phone_country(region: str | None) -> str | None:
+    """The ISO 3166 country for reading phone numbers in a region; None when international."""
+    region = normalise_region(region)
+    if region is None or region == INTERNATIONAL:
+        return None
+    return "GB" if region == "uk" else region.upper()
+
+
 def region_from_metadata(metadata: Any) -> str | None:
     """The region the widget sent in a message's metadata, normalised."""
     if not isinstance(metadata, dict):

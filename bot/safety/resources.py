@@ -9,7 +9,7 @@ from pathlib import Path
 import phonenumbers
 import yaml
 
-from bot.regions import INTERNATIONAL, normalise_region
+from bot.regions import INTERNATIONAL, normalise_region, phone_country
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "resources"
 CATEGORIES = frozenset(
@@ -28,7 +28,6 @@ LOCAL_EMERGENCY_ADVICE = "call your local emergency number"
 MAX_RESOURCES = 4
 ALWAYS_OPEN = "24/7"
 _FILE_KEYS = frozenset({"region", "emergency", "services"})
-_PHONE_REGIONS = {"uk": "GB"}  # our region codes that are not ISO 3166 codes
 _CRISIS = ("suicide", "crisis_text")
 # A visitor's need -> groups of service categories, most relevant first: (categories, 24/7 only).
 _CHOICES = {
@@ -205,7 +204,7 @@ def _check_keys(mapping: dict, expected: frozenset[str], where: str) -> None:
 
 def _check_number(number: str, region: str, where: str, emergency: bool = False) -> None:
     """Raise ValueError unless ``number`` is a valid short or full number in ``region``."""
-    country = None if region == INTERNATIONAL else _PHONE_REGIONS.get(region, region.upper())
+    country = phone_country(region)
     try:
         parsed = phonenumbers.parse(number, country)
     except phonenumbers.NumberParseException:

@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+import dj_database_url
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parents[1]
 VAR_DIR = Path(os.environ.get("LANTERN_VAR_DIR", PROJECT_DIR / "var"))
@@ -36,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
     "bot.web",
+    "bot.referral",
 ]
 
 MIDDLEWARE = [
@@ -59,12 +62,24 @@ TEMPLATES = [
     }
 ]
 
+# DATABASE_URL (postgresql://... in production), else SQLite in var/. The web
+# process, the action server and the referral worker all write to it.
 DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": VAR_DIR / "web.db",
-    }
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'web.db'}", conn_max_age=60, conn_health_checks=True
+    )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes write: wait for the lock rather than fail, take it up front
+    # (no lock upgrades that deadlock), and let readers carry on while one writes.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
+    # Tests use a file, not memory, so a worker started as a subprocess sees the same data.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_web.db")}
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -1,0 +1,56 @@
+"""The referral outbox: one row per referral, kept whether or not it has been delivered."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Referral(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "waiting to be delivered"
+        DELIVERED = "delivered", "delivered to the intake endpoint"
+        FAILED = "failed", "refused by the intake endpoint: staff must act"
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", "in person"
+        ONLINE = "online", "online"
+        EITHER = "either", "in person or online"
+
+    class ContactKind(models.TextChoices):
+        EMAIL = "email", "email"
+        PHONE = "phone", "phone"
+
+    # The id is also the idempotency key: every retry of one referral sends the same key.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=16, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    conversation_id = models.CharField(max_length=255, blank=True)
+
+    concern = models.TextField(blank=True)
+    session_format = models.CharField(max_length=16, choices=Format.choices)
+    location = models.CharField(max_length=200, blank=True)
+    preferred_times = models.CharField(max_length=500, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    contact_kind = models.CharField(max_length=8, choices=ContactKind.choices)
+    contact = models.CharField(max_length=320)
+    clinician_id = models.CharField(max_length=64, blank=True)  # blank: the team matches
+    consent_text = models.TextField()
+    consented_at = models.DateTimeField()
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A worker holds a referral while it posts it; an expired lease means the worker died.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="referral_due")]
+
+    def __str__(self) -> str:
+        return self.reference
