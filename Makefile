@@ -61,12 +61,13 @@ $(MODEL): $(VENV)/.installed config.yml domain.yml $(TRAINING_DATA)
 	  --data data/nlu data/rules data/stories --out models --fixed-model-name lantern
 	@touch $@
 
-run: $(MODEL) ## train if needed, then start Rasa, the action server and the web site (Ctrl-C stops all)
+run: $(MODEL) ## train if needed, then start Rasa, the action server, the web site and the referral worker
 	@mkdir -p var
 	@echo "Lantern is starting (the Rasa server takes about 30 s to load its model):"
 	@echo "  demo site      http://localhost:$(WEB_PORT)/"
 	@echo "  Rasa REST      http://localhost:$(RASA_PORT)/webhooks/rest/webhook"
 	@echo "  action server  http://127.0.0.1:$(ACTION_PORT)/health (loopback only)"
+	@echo "  referrals      posted to REFERRAL_WEBHOOK_URL, or kept in the outbox for staff"
 	$(BIN)/honcho start -f Procfile
 
 lint: $(VENV)/.installed ## ruff

@@ -66,7 +66,9 @@ class ActionGuideExercise(Action):
             send(dispatcher, step_reply(starting, 0))
             return [SlotSet("exercise", starting.id), SlotSet("exercise_step", 0)]
         if intent == "stop":
-            dispatcher.utter_message(text=coping["stopped"])
+            stopping_referral = (tracker.active_loop or {}).get("name") == "referral_form"
+            stopped = content_file("referral")["texts"]["cancelled"] if stopping_referral else None
+            dispatcher.utter_message(text=stopped or coping["stopped"])
             return forget_exercise(domain)
 
         current = exercise_library().get(tracker.get_slot("exercise") or "")

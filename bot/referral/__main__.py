@@ -35,10 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         level=os.environ.get("LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bot.web.settings")
-    import django
+    from bot.web.standalone import setup_django
 
-    django.setup()
+    setup_django()
     from bot.referral.delivery import Endpoint, deliver_due, run_worker
     from bot.referral.outbox import Backoff
 

@@ -107,7 +107,9 @@ def _words(text: str) -> str:
 def _found(text: str, table: dict[str, list[str]]) -> frozenset[str]:
     """The keys of ``table`` whose words or phrases appear in ``text``."""
     words = _words(text)
-    return frozenset(key for key, phrases in table.items() if any(f" {p} " in words for p in phrases))
+    return frozenset(
+        key for key, phrases in table.items() if any(f" {p} " in words for p in phrases)
+    )
 
 
 def read_specialties(text: str) -> frozenset[str]:

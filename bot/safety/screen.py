@@ -345,10 +345,14 @@ class RiskScreen:
             return ScreenResult(
                 "none", (), pseudo, tuple(dict.fromkeys(cleared)) + means_rules, means
             )
-        flagged.sort(key=lambda f: -level_rank(f.level))
+        # Highest level first; at one level the longest match first, as the most specific
+        # ("want to stab him" says more than "want to stab"): it names the crisis intent,
+        # and the modifiers reported are those of the matches in its category.
+        flagged.sort(key=lambda f: (-level_rank(f.level), -(f.end - f.start)))
         level = flagged[0].level
         categories = dict.fromkeys(c for f in flagged for c in f.rule.categories)
-        top = [f for f in flagged if f.level == level]
+        first = flagged[0].rule.categories[0]
+        top = [f for f in flagged if f.level == level and first in f.rule.categories]
         modifiers = dict.fromkeys(k for f in top for k, _ in f.modifiers if k in REPORTED_KINDS)
         rules = dict.fromkeys(
             [f.rule.id for f in flagged]

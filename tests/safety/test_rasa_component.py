@@ -87,3 +87,13 @@ def test_the_threshold_is_fallback_classifiers_own():
 def test_a_missing_threshold_is_a_clear_error():
     with pytest.raises(ValueError, match="needs fallback_threshold"):
         RiskScreenComponent.create({}, None, None, None)
+
+
+@pytest.mark.parametrize(
+    "text", ["i want to stab him", "i want to hurt my mum", "i'm going to hurt my little brother"]
+)
+def test_harm_to_someone_else_routes_to_harm_to_others_not_self_harm(component, text):
+    # "want to stab" alone would be self-harm; the longer match naming the person decides.
+    message = parse(component, text)
+    assert message.get("intent")["name"] == "crisis_harm_to_others"
+    assert "third_party" not in entities(message, "risk_modifier")

@@ -36,6 +36,7 @@ def everything_the_bot_says() -> list[str]:
     texts += list(content_file("crisis")["replies"].values())
     texts += [content_file("fallback")["which_topic"]]
     texts += list(content_file("coping").values())
+    texts += list(content_file("referral")["texts"].values())
     for topic in topic_library().values():
         texts += topic.texts()
     for exercise in exercise_library().values():

@@ -1,0 +1,246 @@
+"""The therapist referral form: ask, match, summarise, and on consent put it in the outbox.
+
+Nothing is stored until the visitor says yes to the consent question; after
+that the contact details live only in the referral record, and the bot forgets
+its copies (the slots) and never repeats them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+
+from bot.content import content_file
+from bot.content.exercises import SKIPPED_ANSWER
+from bot.web.standalone import setup_django
+
+setup_django()  # the outbox is a Django model, shared with the web process and the worker
+
+from bot.referral import outbox  # noqa: E402
+from bot.referral.contact import ContactError, parse_contact  # noqa: E402
+from bot.referral.matching import (  # noqa: E402
+    Request,
+    clinicians,
+    match,
+    read_availability,
+    read_format,
+    read_specialties,
+)
+
+FORM = "referral_form"
+SLOTS = [
+    "ref_concern", "ref_format", "ref_location", "ref_times",
+    "ref_clinician", "ref_name", "ref_contact", "ref_consent",
+]  # fmt: skip
+TEAM = "team"
+# Changing one answer may change others: the matches depend on what, how, where and when.
+RESET_WITH = {
+    "ref_concern": ["ref_clinician"],
+    "ref_format": ["ref_location", "ref_clinician"],
+    "ref_location": ["ref_clinician"],
+    "ref_times": ["ref_clinician"],
+}
+SUMMARY_LABELS = {
+    "ref_concern": "Help with",
+    "ref_format": "Sessions",
+    "ref_location": "Where",
+    "ref_times": "Times",
+    "ref_clinician": "Therapist",
+    "ref_name": "Name",
+    "ref_contact": "Contact",
+}
+FORMAT_WORDS = {"in_person": "in person", "online": "online", "either": "in person or online"}
+
+
+def texts() -> dict:
+    return content_file("referral")["texts"]
+
+
+def _intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _skipped(tracker: Tracker) -> bool:
+    return _intent(tracker) == "skip"
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def _typed_or_button(tracker: Tracker, value: Any) -> str:
+    """The answer a button sent (the "answer" entity), or the text as typed."""
+    return (_entity(tracker, "answer") or str(value)).strip()
+
+
+def request_from(tracker: Tracker) -> Request:
+    def answer(slot: str) -> str:
+        value = tracker.get_slot(slot)
+        return "" if value in (None, SKIPPED_ANSWER) else str(value)
+
+    return Request(
+        read_specialties(answer("ref_concern")),
+        answer("ref_format") or "either",
+        answer("ref_location"),
+        read_availability(answer("ref_times")),
+    )
+
+
+class ValidateReferralForm(FormValidationAction):
+    def name(self) -> str:
+        return f"validate_{FORM}"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        slots = list(domain_slots)
+        if tracker.get_slot("ref_format") == "online":
+            slots.remove("ref_location")
+        if tracker.get_slot("ref_format") and not match(request_from(tracker)):
+            slots.remove("ref_clinician")  # no clear match: the team matches
+        return slots
+
+    def validate_ref_concern(self, value, dispatcher, tracker, domain):
+        concern = _typed_or_button(tracker, value)[:500]
+        return {"ref_concern": SKIPPED_ANSWER if _skipped(tracker) else concern}
+
+    def validate_ref_format(self, value, dispatcher, tracker, domain):
+        session_format = read_format(_typed_or_button(tracker, value))
+        if session_format is None:
+            dispatcher.utter_message(text=texts()["format_again"])
+        return {"ref_format": session_format}
+
+    def validate_ref_location(self, value, dispatcher, tracker, domain):
+        return {"ref_location": SKIPPED_ANSWER if _skipped(tracker) else str(value).strip()[:200]}
+
+    def validate_ref_times(self, value, dispatcher, tracker, domain):
+        times = _typed_or_button(tracker, value)[:300]
+        return {"ref_times": SKIPPED_ANSWER if _skipped(tracker) else times}
+
+    def validate_ref_clinician(self, value, dispatcher, tracker, domain):
+        offered = {m.clinician.id: m.clinician.name for m in match(request_from(tracker))}
+        chosen = _entity(tracker, "clinician")
+        if chosen is None:  # typed: a name, or "team"
+            typed = str(value).lower()
+            chosen = next((cid for cid, name in offered.items() if name.lower() in typed), None)
+            chosen = chosen or (TEAM if "team" in typed or _skipped(tracker) else None)
+        if chosen != TEAM and chosen not in offered:
+            dispatcher.utter_message(text=texts()["not_a_match"])
+            return {"ref_clinician": None}
+        return {"ref_clinician": chosen}
+
+    def validate_ref_name(self, value, dispatcher, tracker, domain):
+        return {"ref_name": SKIPPED_ANSWER if _skipped(tracker) else str(value).strip()[:100]}
+
+    def validate_ref_contact(self, value, dispatcher, tracker, domain):
+        try:
+            contact = parse_contact(str(value), tracker.get_slot("region"))
+        except ContactError as error:
+            dispatcher.utter_message(text=str(error))
+            return {"ref_contact": None}
+        return {"ref_contact": contact.value}
+
+    def validate_ref_consent(self, value, dispatcher, tracker, domain):
+        field = _entity(tracker, "field")
+        if field in SUMMARY_LABELS:  # "change something": ask that again, then consent again
+            return {"ref_consent": None, field: None, **dict.fromkeys(RESET_WITH.get(field, []))}
+        if _intent(tracker) in ("affirm", "deny"):
+            return {"ref_consent": _intent(tracker) == "affirm"}
+        return {"ref_consent": None}  # asked again, with the summary
+
+
+class ActionAskRefClinician(Action):
+    """The top three matches, each with why, and "let the team match me"."""
+
+    def name(self) -> str:
+        return "action_ask_ref_clinician"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        matches = match(request_from(tracker))
+        lines = [texts()["matches"], *(f"• {m.why}" for m in matches)]
+        buttons = [
+            {"title": m.clinician.name, "payload": f'/answer{{"clinician": "{m.clinician.id}"}}'}
+            for m in matches
+        ]
+        buttons.append(
+            {"title": texts()["team_match"], "payload": f'/answer{{"clinician": "{TEAM}"}}'}
+        )
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        return []
+
+
+class ActionAskRefConsent(Action):
+    """What would be sent, the consent question, and a way to change each answer."""
+
+    def name(self) -> str:
+        return "action_ask_ref_consent"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        lines = [texts()["summary_intro"]]
+        for slot, label in SUMMARY_LABELS.items():
+            value = tracker.get_slot(slot)
+            if value is not None:
+                lines.append(f"{label}: {_shown(slot, value)}")
+        lines += ["", texts()["consent"]]
+        buttons = [
+            {"title": "Yes, share them", "payload": "/affirm"},
+            {"title": "No, don't send", "payload": "/deny"},
+            *(
+                {"title": f"Change: {label.lower()}", "payload": f'/answer{{"field": "{slot}"}}'}
+                for slot, label in SUMMARY_LABELS.items()
+                if tracker.get_slot(slot) is not None
+            ),
+        ]
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        return []
+
+
+def _shown(slot: str, value: Any) -> str:
+    if slot == "ref_format":
+        return FORMAT_WORDS.get(value, str(value))
+    if slot == "ref_clinician":
+        names = {c.id: c.name for c in clinicians()}
+        return names.get(value, texts()["team_matches"])
+    return str(value)
+
+
+class ActionSubmitReferral(Action):
+    """On consent, the referral goes to the outbox and the visitor gets a reference."""
+
+    def name(self) -> str:
+        return "action_submit_referral"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        forget = [SlotSet(slot, None) for slot in SLOTS]
+        if tracker.get_slot("ref_consent") is not True:
+            dispatcher.utter_message(text=texts()["not_sent"])
+            return forget
+        referral = await sync_to_async(_submit, thread_sensitive=False)(tracker)
+        dispatcher.utter_message(
+            text=texts()["sent"].format(
+                reference=referral.reference,
+                contact_kind="email" if referral.contact_kind == "email" else "phone",
+                days=content_file("referral")["reply_working_days"],
+            )
+        )
+        return forget
+
+
+def _submit(tracker: Tracker):
+    def answer(slot: str) -> str:
+        value = tracker.get_slot(slot)
+        return "" if value in (None, SKIPPED_ANSWER) else str(value)
+
+    clinician = answer("ref_clinician")
+    details = outbox.ReferralDetails(
+        concern=answer("ref_concern"),
+        session_format=answer("ref_format") or "either",
+        location=answer("ref_location"),
+        preferred_times=answer("ref_times"),
+        first_name=answer("ref_name"),
+        contact=parse_contact(answer("ref_contact"), tracker.get_slot("region")),
+        clinician_id="" if clinician == TEAM else clinician,
+        consent_text=texts()["consent"],
+    )
+    return outbox.submit(details, tracker.sender_id)
