@@ -88,7 +88,7 @@ conversation-tests: $(MODEL) ## Rasa conversation tests (tests/stories)
 e2e: $(MODEL) ## start the three real processes on free ports and talk to them
 	$(BIN)/pytest -m e2e
 
-nlu-eval: $(VENV)/.installed ## 5-fold cross-validation of the intents (about 25 min on 2 cores); last line nlu: intent_f1=...
+nlu-eval: $(VENV)/.installed ## 5-fold cross-validation of the intents (about 7 min on 2 cores); last line nlu: intent_f1=...
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
 	  --out var/nlu-eval
 	@$(BIN)/python -m bot.nlu_report var/nlu-eval/intent_report.json
