@@ -45,6 +45,7 @@ SKILLS = {
 }
 WHEN_TO_SEEK_HELP = "when_to_seek_help"
 TRY_SKILL = "Try a coping skill"
+TALK_TO_A_THERAPIST = "Talk to a therapist"
 
 
 class ContentError(ValueError):
@@ -195,7 +196,7 @@ def next_section(topic: Topic, shown: tuple[str, ...]) -> str:
 
 
 def _more_buttons(topic: Topic, shown: tuple[str, ...]) -> tuple[dict, ...]:
-    """A button per section not yet shown, then one to try the topic's coping skill."""
+    """A button per section not yet shown, then the topic's coping skill and a human."""
     choices = [(s.id, s.title) for s in topic.sections if s.id not in shown]
     if WHEN_TO_SEEK_HELP not in shown:
         choices.append((WHEN_TO_SEEK_HELP, "When to get help"))
@@ -206,4 +207,8 @@ def _more_buttons(topic: Topic, shown: tuple[str, ...]) -> tuple[dict, ...]:
         }
         for section_id, title in choices
     )
-    return (*more, {"title": TRY_SKILL, "payload": f"/do_{topic.skill}"})
+    return (
+        *more,
+        {"title": TRY_SKILL, "payload": f"/do_{topic.skill}"},
+        {"title": TALK_TO_A_THERAPIST, "payload": "/request_referral"},
+    )

@@ -4,7 +4,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.psychoeducation import ActionExplainTopic
-from bot.content.topics import TRY_SKILL, topic_library
+from bot.content.topics import TALK_TO_A_THERAPIST, TRY_SKILL, topic_library
 from tests.actions.conftest import tracker_after
 
 pytestmark = pytest.mark.anyio
@@ -21,8 +21,15 @@ async def test_a_topic_question_gets_the_short_answer_and_buttons_for_more(dispa
     [message] = dispatcher.messages
     assert message["text"] == SLEEP.short_answer
     titles = [button["title"] for button in message["buttons"]]
-    assert titles == [s.title for s in SLEEP.sections] + ["When to get help", TRY_SKILL]
-    assert message["buttons"][-1]["payload"] == f"/do_{SLEEP.skill}"
+    assert titles == [s.title for s in SLEEP.sections] + [
+        "When to get help",
+        TRY_SKILL,
+        TALK_TO_A_THERAPIST,
+    ]
+    assert [b["payload"] for b in message["buttons"][-2:]] == [
+        f"/do_{SLEEP.skill}",
+        "/request_referral",
+    ]
     first = SLEEP.sections[0].id
     assert message["buttons"][0]["payload"] == (
         f'/tell_me_more{{"topic": "sleep", "section": "{first}"}}'
