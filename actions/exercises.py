@@ -17,7 +17,6 @@ from actions.forms import AnswerForm
 from bot.checkins import parse_percent
 from bot.content import content_file
 from bot.content.exercises import (
-    ExerciseReply,
     closing_reply,
     exercise_for_intent,
     exercise_library,
@@ -25,11 +24,12 @@ from bot.content.exercises import (
     step_reply,
     written_record,
 )
+from bot.content.topics import Reply
 from bot.regions import INTERNATIONAL, normalise_region
 from bot.safety.crisis import crisis_resources
 
 
-def send(dispatcher: CollectingDispatcher, reply: ExerciseReply) -> None:
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(text=reply.text, buttons=list(reply.buttons))
     if reply.custom is not None:
         dispatcher.utter_message(json_message=reply.custom)

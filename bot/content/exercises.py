@@ -17,10 +17,16 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from bot.content import CONTENT_DIR
-from bot.content.topics import SKILLS, ContentError, Source, load_sources
+from bot.content.topics import (
+    SKILLS,
+    ContentError,
+    Reply,
+    Source,
+    load_library,
+    load_sources,
+    read_mapping,
+)
 
 EXERCISES_DIR = CONTENT_DIR / "exercises"
 INTENT_PREFIX = "do_"
@@ -84,23 +90,10 @@ class Exercise:
         return [self.summary, self.intro, *(step.text for step in self.steps), self.closing]
 
 
-@dataclass(frozen=True)
-class ExerciseReply:
-    """One chat message: text, buttons, and an optional payload for the widget."""
-
-    text: str
-    buttons: tuple[dict, ...] = ()
-    custom: dict | None = None
-
-
 @cache
 def exercise_library(directory: Path = EXERCISES_DIR) -> dict[str, Exercise]:
     """Every exercise by id, checked."""
-    exercises = {}
-    for path in sorted(directory.glob("*.yml")):
-        exercise = _load(path)
-        exercises[exercise.id] = exercise
-    return exercises
+    return load_library(directory, _load)
 
 
 def exercise_for_intent(intent: str | None) -> Exercise | None:
@@ -113,10 +106,7 @@ def _load(path: Path) -> Exercise:
     def fail(problem: str) -> ContentError:
         return ContentError(f"{path.name}: {problem}")
 
-    with open(path, encoding="utf-8") as file:
-        data = yaml.safe_load(file)
-    if not isinstance(data, dict):
-        raise fail("expected a mapping at the top of the file.")
+    data = read_mapping(path, fail)
     kind = data.get("kind")
     allowed = EXERCISE_KEYS | ({"steps"} if kind == "steps" else {"record"})
     if kind not in KINDS:
@@ -190,7 +180,7 @@ def _load_step(fail, number: int, step) -> Step:
 # --- guiding a steps exercise --------------------------------------------------
 
 
-def step_reply(exercise: Exercise, index: int) -> ExerciseReply:
+def step_reply(exercise: Exercise, index: int) -> Reply:
     """Step ``index`` (from 0) with Next, Repeat and Stop; the first comes after the intro."""
     step = exercise.steps[index]
     heading = f"{exercise.title}, step {index + 1} of {len(exercise.steps)}"
@@ -206,12 +196,12 @@ def step_reply(exercise: Exercise, index: int) -> ExerciseReply:
     custom = None
     if step.pacer is not None:
         custom = {"exercise": {"id": exercise.id, "pacer": step.pacer.to_payload()}}
-    return ExerciseReply(text, buttons, custom)
+    return Reply(text, buttons, custom)
 
 
-def closing_reply(exercise: Exercise) -> ExerciseReply:
+def closing_reply(exercise: Exercise) -> Reply:
     """The closing words, offering to go again or try something else."""
-    return ExerciseReply(
+    return Reply(
         exercise.closing,
         (
             {"title": "Do it again", "payload": exercise.start_payload},
@@ -232,9 +222,9 @@ def written_record(exercise: Exercise, answers: dict[str, str], extra: dict[str,
     return "\n".join(lines)
 
 
-def menu_reply(text: str) -> ExerciseReply:
+def menu_reply(text: str) -> Reply:
     """Every exercise as a button, under ``text``."""
-    return ExerciseReply(
+    return Reply(
         text,
         tuple(
             {"title": exercise.title, "payload": exercise.start_payload}

@@ -7,10 +7,12 @@ the renderer turns a topic into chat messages with buttons for more.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
@@ -44,6 +46,7 @@ SKILLS = {
     "safety_plan",
 }
 WHEN_TO_SEEK_HELP = "when_to_seek_help"
+Item = TypeVar("Item")  # a Topic or an Exercise: anything with an id
 TRY_SKILL = "Try a coping skill"
 TALK_TO_A_THERAPIST = "Talk to a therapist"
 
@@ -93,20 +96,33 @@ class Topic:
 
 @dataclass(frozen=True)
 class Reply:
-    """Chat messages: text, then buttons for what the visitor may want next."""
+    """A chat message: text, buttons for what the visitor may want next, and an
+    optional custom payload for the widget (an exercise's breathing pacer)."""
 
     text: str
-    buttons: tuple[dict, ...]
+    buttons: tuple[dict, ...] = ()
+    custom: dict | None = None
+
+
+def load_library(directory: Path, load: Callable[[Path], Item]) -> dict[str, Item]:
+    """Every content file in ``directory``, loaded and checked, by id."""
+    items = (load(path) for path in sorted(directory.glob("*.yml")))
+    return {item.id: item for item in items}
+
+
+def read_mapping(path: Path, fail: Callable[[str], ContentError]) -> dict:
+    """A content file's YAML, which must be a mapping."""
+    with open(path, encoding="utf-8") as file:
+        data = yaml.safe_load(file)
+    if not isinstance(data, dict):
+        raise fail("expected a mapping at the top of the file.")
+    return data
 
 
 @cache
 def topic_library(directory: Path = TOPICS_DIR) -> dict[str, Topic]:
     """Every topic by id, checked."""
-    topics = {}
-    for path in sorted(directory.glob("*.yml")):
-        topic = _load(path)
-        topics[topic.id] = topic
-    return topics
+    return load_library(directory, _load)
 
 
 def topic_for_intent(intent: str | None) -> Topic | None:
@@ -119,10 +135,7 @@ def _load(path: Path) -> Topic:
     def fail(problem: str) -> ContentError:
         return ContentError(f"{path.name}: {problem}")
 
-    with open(path, encoding="utf-8") as file:
-        data = yaml.safe_load(file)
-    if not isinstance(data, dict):
-        raise fail("expected a mapping at the top of the file.")
+    data = read_mapping(path, fail)
     if missing := TOPIC_KEYS - set(data):
         raise fail(f"missing {sorted(missing)}.")
     if unknown := set(data) - TOPIC_KEYS:
