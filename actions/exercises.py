@@ -13,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.forms import AnswerForm
+from actions.forms import AnswerForm, latest_intent
 from bot.checkins import parse_percent
 from bot.content import content_file
 from bot.content.exercises import (
@@ -56,7 +56,7 @@ class ActionGuideExercise(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         coping = content_file("coping")
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         starting = exercise_for_intent(intent)
         if starting is not None:
             if starting.kind == "form":

@@ -17,6 +17,26 @@ SKIP_INTENT = "skip"
 ANSWER_ENTITY = "answer"
 
 
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def skipped(tracker: Tracker) -> bool:
+    return latest_intent(tracker) == SKIP_INTENT
+
+
+def typed_or_button(tracker: Tracker, value: Any) -> str:
+    """The answer a button sent (the "answer" entity), or the text as typed."""
+    button = next(tracker.get_latest_entity_values(ANSWER_ENTITY), None)
+    return (button or str(value or "")).strip()
+
+
+def given_answer(tracker: Tracker, slot: str) -> str:
+    """A form slot's answer as text: "" when it is unanswered or was skipped."""
+    value = tracker.get_slot(slot)
+    return "" if value in (None, SKIPPED_ANSWER) else str(value)
+
+
 class AnswerForm(FormValidationAction):
     """Checks each answer of ``form``: slots in ``parsers`` must parse, the rest are free text.
 
@@ -43,18 +63,16 @@ class AnswerForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         own_slots = set(self.domain_slots(domain))
-        skipped = (tracker.latest_message.get("intent") or {}).get("name") == SKIP_INTENT
+        skip = skipped(tracker)
         events = []
         for slot, value in tracker.slots_to_validate().items():
             if slot not in own_slots:
                 continue
-            # A button sends its score as the "answer" entity; typed answers are parsed.
-            text = next(tracker.get_latest_entity_values(ANSWER_ENTITY), None) or str(value or "")
-            text = text.strip()
-            if skipped and (self.optional is None or slot in self.optional):
+            text = typed_or_button(tracker, value)
+            if skip and (self.optional is None or slot in self.optional):
                 answer = SKIPPED_ANSWER
             elif slot in self.parsers:
-                answer = None if skipped else self.parsers[slot](text)
+                answer = None if skip else self.parsers[slot](text)
             else:
                 answer = text[:MAX_ANSWER_CHARS] or None
             if answer is None and self.complaint:

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.forms import latest_intent
 from bot.content import content_file
 from bot.content.topics import (
     next_section,
@@ -25,7 +26,7 @@ class ActionExplainTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         topic = topic_for_intent(intent)
         if topic is not None:
             reply, shown = overview(topic), []

@@ -13,6 +13,7 @@ from asgiref.sync import sync_to_async
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
+from actions.forms import given_answer, latest_intent, skipped, typed_or_button
 from bot.content import content_file
 from bot.content.exercises import SKIPPED_ANSWER
 from bot.web.standalone import setup_django
@@ -59,33 +60,16 @@ def texts() -> dict:
     return content_file("referral")["texts"]
 
 
-def _intent(tracker: Tracker) -> str | None:
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
-def _skipped(tracker: Tracker) -> bool:
-    return _intent(tracker) == "skip"
-
-
 def _entity(tracker: Tracker, name: str) -> str | None:
     return next(tracker.get_latest_entity_values(name), None)
 
 
-def _typed_or_button(tracker: Tracker, value: Any) -> str:
-    """The answer a button sent (the "answer" entity), or the text as typed."""
-    return (_entity(tracker, "answer") or str(value)).strip()
-
-
 def request_from(tracker: Tracker) -> Request:
-    def answer(slot: str) -> str:
-        value = tracker.get_slot(slot)
-        return "" if value in (None, SKIPPED_ANSWER) else str(value)
-
     return Request(
-        read_specialties(answer("ref_concern")),
-        answer("ref_format") or "either",
-        answer("ref_location"),
-        read_availability(answer("ref_times")),
+        read_specialties(given_answer(tracker, "ref_concern")),
+        given_answer(tracker, "ref_format") or "either",
+        given_answer(tracker, "ref_location"),
+        read_availability(given_answer(tracker, "ref_times")),
     )
 
 
@@ -102,21 +86,21 @@ class ValidateReferralForm(FormValidationAction):
         return slots
 
     def validate_ref_concern(self, value, dispatcher, tracker, domain):
-        concern = _typed_or_button(tracker, value)[:500]
-        return {"ref_concern": SKIPPED_ANSWER if _skipped(tracker) else concern}
+        concern = typed_or_button(tracker, value)[:500]
+        return {"ref_concern": SKIPPED_ANSWER if skipped(tracker) else concern}
 
     def validate_ref_format(self, value, dispatcher, tracker, domain):
-        session_format = read_format(_typed_or_button(tracker, value))
+        session_format = read_format(typed_or_button(tracker, value))
         if session_format is None:
             dispatcher.utter_message(text=texts()["format_again"])
         return {"ref_format": session_format}
 
     def validate_ref_location(self, value, dispatcher, tracker, domain):
-        return {"ref_location": SKIPPED_ANSWER if _skipped(tracker) else str(value).strip()[:200]}
+        return {"ref_location": SKIPPED_ANSWER if skipped(tracker) else str(value).strip()[:200]}
 
     def validate_ref_times(self, value, dispatcher, tracker, domain):
-        times = _typed_or_button(tracker, value)[:300]
-        return {"ref_times": SKIPPED_ANSWER if _skipped(tracker) else times}
+        times = typed_or_button(tracker, value)[:300]
+        return {"ref_times": SKIPPED_ANSWER if skipped(tracker) else times}
 
     def validate_ref_clinician(self, value, dispatcher, tracker, domain):
         offered = {m.clinician.id: m.clinician.name for m in match(request_from(tracker))}
@@ -124,14 +108,14 @@ class ValidateReferralForm(FormValidationAction):
         if chosen is None:  # typed: a name, or "team"
             typed = str(value).lower()
             chosen = next((cid for cid, name in offered.items() if name.lower() in typed), None)
-            chosen = chosen or (TEAM if "team" in typed or _skipped(tracker) else None)
+            chosen = chosen or (TEAM if "team" in typed or skipped(tracker) else None)
         if chosen != TEAM and chosen not in offered:
             dispatcher.utter_message(text=texts()["not_a_match"])
             return {"ref_clinician": None}
         return {"ref_clinician": chosen}
 
     def validate_ref_name(self, value, dispatcher, tracker, domain):
-        return {"ref_name": SKIPPED_ANSWER if _skipped(tracker) else str(value).strip()[:100]}
+        return {"ref_name": SKIPPED_ANSWER if skipped(tracker) else str(value).strip()[:100]}
 
     def validate_ref_contact(self, value, dispatcher, tracker, domain):
         try:
@@ -145,8 +129,8 @@ class ValidateReferralForm(FormValidationAction):
         field = _entity(tracker, "field")
         if field in SUMMARY_LABELS:  # "change something": ask that again, then consent again
             return {"ref_consent": None, field: None, **dict.fromkeys(RESET_WITH.get(field, []))}
-        if _intent(tracker) in ("affirm", "deny"):
-            return {"ref_consent": _intent(tracker) == "affirm"}
+        if latest_intent(tracker) in ("affirm", "deny"):
+            return {"ref_consent": latest_intent(tracker) == "affirm"}
         return {"ref_consent": None}  # asked again, with the summary
 
 
@@ -228,18 +212,14 @@ class ActionSubmitReferral(Action):
 
 
 def _submit(tracker: Tracker):
-    def answer(slot: str) -> str:
-        value = tracker.get_slot(slot)
-        return "" if value in (None, SKIPPED_ANSWER) else str(value)
-
-    clinician = answer("ref_clinician")
+    clinician = given_answer(tracker, "ref_clinician")
     details = outbox.ReferralDetails(
-        concern=answer("ref_concern"),
-        session_format=answer("ref_format") or "either",
-        location=answer("ref_location"),
-        preferred_times=answer("ref_times"),
-        first_name=answer("ref_name"),
-        contact=parse_contact(answer("ref_contact"), tracker.get_slot("region")),
+        concern=given_answer(tracker, "ref_concern"),
+        session_format=given_answer(tracker, "ref_format") or "either",
+        location=given_answer(tracker, "ref_location"),
+        preferred_times=given_answer(tracker, "ref_times"),
+        first_name=given_answer(tracker, "ref_name"),
+        contact=parse_contact(given_answer(tracker, "ref_contact"), tracker.get_slot("region")),
         clinician_id="" if clinician == TEAM else clinician,
         consent_text=texts()["consent"],
     )

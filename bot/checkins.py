@@ -27,9 +27,8 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _WORD = re.compile(r"[a-z]+")
 
 
-@cache
 def checkins() -> dict:
-    return content_file("checkins")
+    return content_file("checkins")  # read once: content_file caches
 
 
 def parse_mood(text: str) -> int | None:
