@@ -29,8 +29,10 @@ export TF_INTER_OP_PARALLELISM_THREADS ?= 2
 export TF_INTRA_OP_PARALLELISM_THREADS ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install lock train run test lint validate unit conversation-tests e2e safety \
-	bench-screen nlu-eval clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: help install lock train run test lint validate unit conversation-tests e2e browser \
+	safety bench-screen nlu-eval widget-help clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -78,8 +80,8 @@ validate: $(VENV)/.installed ## rasa data validate, warnings are errors (form qu
 	$(RASA_ENV) $(BIN)/python -m tests.validate_data --config config.yml --domain domain.yml \
 	  --data data/nlu data/rules data/stories --fail-on-warnings
 
-unit: $(VENV)/.installed ## pytest without the slow end-to-end tests
-	$(BIN)/pytest -m "not e2e"
+unit: $(VENV)/.installed ## pytest without the slow end-to-end and browser tests
+	$(BIN)/pytest -m "not e2e and not browser"
 
 conversation-tests: $(MODEL) ## Rasa conversation tests (tests/stories)
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
@@ -87,6 +89,17 @@ conversation-tests: $(MODEL) ## Rasa conversation tests (tests/stories)
 
 e2e: $(MODEL) ## start the three real processes on free ports and talk to them
 	$(BIN)/pytest -m e2e
+
+browser: $(MODEL) $(CHROMIUM) ## the chat widget in Debian's Chromium against the real processes
+	$(BIN)/pytest -m browser
+
+# Playwright drives the system's Chromium: nothing is downloaded at run time.
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo "Browser tests need Debian's chromium: run 'sudo apt-get install chromium'."; exit 1; \
+	fi
+	apt-get install -y --no-install-recommends chromium || \
+	  (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 nlu-eval: $(VENV)/.installed ## 5-fold cross-validation of the intents (about 7 min on 2 cores); last line nlu: intent_f1=...
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
@@ -101,10 +114,13 @@ safety: $(VENV)/.installed ## run tests/safety against the screen (and the bot, 
 	  $(BIN)/python -m bot.safety cases; \
 	fi
 
+widget-help: $(VENV)/.installed ## regenerate the widget's copy of the crisis services after editing data/resources
+	$(BIN)/python -m bot.web.crisis_help
+
 bench-screen: $(VENV)/.installed ## risk screen speed on one core
 	taskset -c 0 $(BIN)/python -m bot.safety.bench
 
-test: lint validate unit conversation-tests e2e ## everything CI runs
+test: lint validate unit conversation-tests e2e browser ## everything CI runs
 	@echo "make test: all checks passed"
 
 clean: ## remove the model, results and local databases (keeps .venv)

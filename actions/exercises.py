@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import AnswerForm, latest_intent
+from actions.replies import send
 from bot.checkins import parse_percent
 from bot.content import content_file
 from bot.content.exercises import (
@@ -24,15 +25,8 @@ from bot.content.exercises import (
     step_reply,
     written_record,
 )
-from bot.content.topics import Reply
 from bot.regions import INTERNATIONAL, normalise_region
 from bot.safety.crisis import crisis_resources
-
-
-def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
-    dispatcher.utter_message(text=reply.text, buttons=list(reply.buttons))
-    if reply.custom is not None:
-        dispatcher.utter_message(json_message=reply.custom)
 
 
 def form_slots(domain: dict[str, Any]) -> list[str]:

@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import latest_intent
+from actions.replies import send
 from bot.content import content_file
 from bot.content.topics import (
     next_section,
@@ -42,5 +43,5 @@ class ActionExplainTopic(Action):
             section = section or next_section(topic, tuple(shown))
             reply = section_reply(topic, section, tuple(shown))
             shown.append(section)
-        dispatcher.utter_message(text=reply.text, buttons=list(reply.buttons))
+        send(dispatcher, reply)
         return [SlotSet("current_topic", topic.id), SlotSet("topic_sections_shown", shown)]

@@ -1,4 +1,4 @@
-"""Shared pytest set-up: the web tests get a temporary var/ folder of their own."""
+"""Shared pytest set-up: a temporary var/ folder for the web tests, and the running stack."""
 
 import os
 import tempfile
@@ -7,6 +7,18 @@ import pytest
 
 # Set before Django reads its settings, so tests never touch the developer's var/.
 os.environ.setdefault("LANTERN_VAR_DIR", tempfile.mkdtemp(prefix="lantern-test-var-"))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The three real processes for end-to-end and browser tests (the model loads in ~30 s)."""
+    from tests.e2e.stack import PROJECT_DIR, Stack
+
+    model = PROJECT_DIR / "models" / "lantern.tar.gz"
+    if not model.exists():
+        pytest.fail(f"{model} is missing: run `make train` (make e2e and make browser do it).")
+    with Stack(tmp_path_factory.mktemp("stack-var")) as running:
+        yield running
 
 
 @pytest.fixture

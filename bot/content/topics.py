@@ -194,6 +194,8 @@ def section_reply(topic: Topic, section_id: str, shown: tuple[str, ...]) -> Repl
     if section_id == WHEN_TO_SEEK_HELP:
         sources = "; ".join(f"{source.name} ({source.url})" for source in topic.sources)
         text = f"{topic.when_to_seek_help}\n\nSources: {sources}\n\n{topic.skill_offer}"
+        links = [{"title": source.name, "url": source.url} for source in topic.sources]
+        return Reply(text, _more_buttons(topic, shown=(*shown, section_id)), {"links": links})
     else:
         section = next((s for s in topic.sections if s.id == section_id), topic.sections[0])
         text = f"{section.title}\n{section.text}"

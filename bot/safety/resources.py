@@ -98,6 +98,10 @@ class CrisisResources:
         """The region's emergency number, or None (then use ``local_emergency_advice``)."""
         return self._emergency[self._region(region)]
 
+    def services(self, region: str | None) -> list[Resource]:
+        """All of a region's services, in the order of its file (intl when unknown)."""
+        return list(self._services[self._region(region)])
+
     def for_region(self, region: str | None, categories: list[str]) -> list[Resource]:
         """At most four services for these needs, most relevant first; never empty."""
         services = self._services[self._region(region)]

@@ -34,6 +34,12 @@ RASA_PUBLIC_URL = os.environ.get("RASA_PUBLIC_URL", "http://localhost:5005").rst
 # The practice's region: which crisis services the chat offers (us, ca, uk, ie, au, nz).
 SITE_REGION = os.environ.get("SITE_REGION", "us")
 
+# What the widget tells visitors before their first message, and where quick exit goes.
+PRACTICE_NAME = os.environ.get("PRACTICE_NAME", "Harbour Lane Therapy")
+PRIVACY_POLICY_URL = os.environ.get("PRIVACY_POLICY_URL", "/privacy")
+RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
+QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.google.com/")
+
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
@@ -80,6 +86,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file, not memory, so a worker started as a subprocess sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_web.db")}
+
+# Rasa's tracker store (its `events` table), the same TRACKER_DB_URL that endpoints.yml
+# uses. Django never migrates it (bot.web.routers); the web process only reads it,
+# except to erase a conversation its visitor asked to delete.
+DATABASES["tracker"] = dj_database_url.parse(
+    os.environ.get("TRACKER_DB_URL") or f"sqlite:///{VAR_DIR / 'tracker.db'}"
+)
+if DATABASES["tracker"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["tracker"]["OPTIONS"] = {"timeout": 20}
+    DATABASES["tracker"]["TEST"] = {"NAME": str(VAR_DIR / "test_tracker.db")}
+DATABASE_ROUTERS = ["bot.web.routers.TrackerStoreRouter"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

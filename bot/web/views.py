@@ -1,15 +1,132 @@
-"""Public pages of the demo website."""
+"""Public pages of the demo website, and the one endpoint the widget calls on it."""
+
+from __future__ import annotations
+
+import json
+import re
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from bot.content import content_file, crisis_offers, crisis_reply_text
+from bot.referral.matching import clinicians
+from bot.regions import KNOWN_REGIONS
+from bot.safety.resources import CrisisResources
+from bot.safety.rules import CATEGORIES
+from bot.web.models import AuditEvent
+from bot.web.tracker import erase_conversation
+
+# The widget's conversation ids: 128 random bits in hex. Only such ids can be erased
+# here, so a short or guessable id (a test's, a tool's) is never a way in.
+WIDGET_CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
+# The situations of the crisis pathway (data/content/crisis.yml), as the safety page shows them.
+SITUATIONS = (
+    ("imminent", "Immediate danger"),
+    ("high", "Thoughts of suicide, self-harm now, or wanting to hurt someone"),
+    ("low", "Hopelessness, wishing to disappear, past self-harm"),
+    ("third_party", "Worried about someone else"),
+    ("abuse", "Being hurt by someone"),
+    ("harm_to_others", "Wanting to hurt someone"),
+)
+REGION_NAMES = {
+    "us": "United States",
+    "ca": "Canada",
+    "uk": "United Kingdom",
+    "ie": "Ireland",
+    "au": "Australia",
+    "nz": "New Zealand",
+    "intl": "Anywhere else",
+}
+
+
+def widget_settings() -> dict:
+    """The data attributes of the widget's script tag on this site's pages."""
+    return {
+        "rasa_url": settings.RASA_PUBLIC_URL,
+        "region": settings.SITE_REGION,
+        "practice_name": settings.PRACTICE_NAME,
+        "privacy_url": settings.PRIVACY_POLICY_URL,
+        "retention_days": settings.RETENTION_DAYS,
+        "exit_url": settings.QUICK_EXIT_URL,
+    }
 
 
 def home(request):
+    team = [c for c in clinicians() if c.accepting_new_clients][:6]
+    reply_working_days = content_file("referral")["reply_working_days"]
+    context = {"widget": widget_settings(), "team": team, "reply_working_days": reply_working_days}
+    return render(request, "home.html", context)
+
+
+def safety(request):
+    """The crisis protocol, drawn from the data the bot itself uses (SB 243 asks for this)."""
+    resources = CrisisResources.load()
+    emergency = resources.emergency_number(settings.SITE_REGION) or "your local emergency number"
+    regions = [
+        {
+            "code": region,
+            "name": REGION_NAMES.get(region, region),
+            "emergency": resources.emergency_number(region),
+            "services": resources.services(region),
+        }
+        for region in sorted(resources.regions(), key=_site_region_first)
+    ]
+    situations = [
+        {
+            "title": title,
+            "reply": crisis_reply_text(situation, emergency),
+            "offers": [offer["title"] for offer in crisis_offers(situation)],
+        }
+        for situation, title in SITUATIONS
+    ]
     return render(
-        request, "home.html", {"rasa_url": settings.RASA_PUBLIC_URL, "region": settings.SITE_REGION}
+        request,
+        "safety.html",
+        {
+            "widget": widget_settings(),
+            "categories": sorted(c.replace("_", " ") for c in CATEGORIES),
+            "situations": situations,
+            "regions": regions,
+        },
     )
+
+
+def privacy(request):
+    return render(request, "privacy.html", {"widget": widget_settings()})
 
 
 def health(request):
     return JsonResponse({"status": "ok"})
+
+
+@csrf_exempt  # no cookie is involved: the conversation's own random id is the authority
+@require_POST
+def delete_conversation(request):
+    """Erase a conversation from the tracker store at its visitor's request."""
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = None
+    conversation_id = body.get("conversation_id") if isinstance(body, dict) else None
+    if not isinstance(conversation_id, str) or not WIDGET_CONVERSATION_ID.match(conversation_id):
+        return JsonResponse(
+            {"error": 'Send JSON {"conversation_id": "<the 32 hex digits the widget made>"}.'},
+            status=400,
+        )
+    erased = erase_conversation(conversation_id)
+    AuditEvent.objects.create(
+        actor="visitor",
+        action="conversation.deleted_by_visitor",
+        target=conversation_id,
+        detail={"events": erased.events, "highest_risk": erased.highest_risk},
+    )
+    return JsonResponse({"deleted": True, "events": erased.events})
+
+
+def _site_region_first(region: str) -> tuple[int, str]:
+    if region == settings.SITE_REGION:
+        return (0, region)
+    return (1 if region in KNOWN_REGIONS else 2, region)

@@ -64,6 +64,8 @@ async def test_when_to_get_help_lists_the_sources(dispatcher, domain):
     assert SLEEP.when_to_seek_help in text
     assert all(source.url in text for source in SLEEP.sources)
     assert text.endswith(SLEEP.skill_offer)
+    links = dispatcher.messages[1]["custom"]["links"]  # drawn as links by the widget
+    assert links == [{"title": s.name, "url": s.url} for s in SLEEP.sources]
 
 
 async def test_tell_me_more_without_a_topic_asks_which(dispatcher, domain):

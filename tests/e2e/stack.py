@@ -30,8 +30,9 @@ def procfile_commands() -> dict[str, str]:
 class Stack:
     """The three processes, each started with its own Procfile line, as honcho would."""
 
-    def __init__(self, var_dir: Path) -> None:
+    def __init__(self, var_dir: Path, names: tuple[str, ...] = ("actions", "web", "rasa")) -> None:
         self.var_dir = var_dir
+        self.names = names  # the processes to start; the others' ports stay closed
         self.ports = {name: free_port() for name in PORT_VARIABLES}
         self.commands = procfile_commands()
         self.processes: dict[str, subprocess.Popen] = {}
@@ -94,9 +95,9 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
     def __enter__(self) -> Stack:
-        for name in ("actions", "web", "rasa"):
+        for name in self.names:
             self.start(name)
-        for name in ("actions", "web", "rasa"):
+        for name in self.names:
             self.wait_until_ready(name)
         return self
 

@@ -1,0 +1,721 @@
+/*
+ * Lantern chat widget. Embed with one tag, no build step:
+ *
+ *   <script src="https://practice.example/static/lantern/widget.js" defer
+ *     data-bot-url="https://bot.practice.example" data-region="uk"
+ *     data-title="Lantern" data-practice="Harbour Lane Therapy"
+ *     data-privacy-url="/privacy" data-retention-days="90"
+ *     data-exit-url="https://www.google.com/" data-accent="#1f5f74"
+ *     data-position="right"></script>
+ *
+ * Works under a strict Content-Security-Policy (no inline script or style, no eval).
+ * Everything from the bot or the visitor is drawn with textContent; links come only
+ * from structured payloads and only as https:, tel: or sms:. The crisis services are
+ * a static file shipped beside this script, so "Get help now" works with the bot down.
+ */
+(function () {
+  "use strict";
+
+  const script = document.currentScript;
+  if (!script || document.getElementById("lantern")) {
+    return;
+  }
+
+  const STORAGE_KEY = "lantern";
+  const MAX_MESSAGE_CHARS = 4000; // the REST channel's limit (bot/messages.py)
+  const MAX_KEPT_MESSAGES = 200;
+  const REPLY_TIMEOUT_MS = 30000;
+  const DOUBLE_ESCAPE_MS = 800;
+  const LINK_SCHEMES = ["https:", "tel:", "sms:"];
+  const REGION_NAMES = {
+    us: "United States", ca: "Canada", uk: "United Kingdom", ie: "Ireland",
+    au: "Australia", nz: "New Zealand", intl: "Anywhere else",
+  };
+
+  const config = readConfig(script);
+  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  let state = loadState();
+  let crisisHelp = null; // crisis-help.json, fetched once at start
+  let sending = Promise.resolve();
+  let pacer = null; // the running breathing pacer, if any
+  let lastEscape = 0;
+
+  // ---- configuration -------------------------------------------------------------
+
+  function readConfig(tag) {
+    const data = tag.dataset;
+    const scriptUrl = new URL(tag.src, document.baseURI);
+    const accent = data.accent && window.CSS && CSS.supports("color", data.accent) ? data.accent : "";
+    return {
+      webhook: (data.botUrl || "").replace(/\/+$/, "") + "/webhooks/rest/webhook",
+      webUrl: (data.webUrl || scriptUrl.origin).replace(/\/+$/, ""),
+      assetsUrl: new URL(".", scriptUrl).href,
+      region: (data.region || "intl").toLowerCase(),
+      title: data.title || "Chat assistant",
+      practice: data.practice || "The practice",
+      privacyUrl: safeUrl(data.privacyUrl || "", ["https:", "http:"]),
+      retentionDays: parseInt(data.retentionDays, 10) || null,
+      exitUrl: safeUrl(data.exitUrl || "", ["https:"]) || "https://www.google.com/",
+      accent: accent,
+      position: data.position === "left" ? "left" : "right",
+    };
+  }
+
+  // ---- state kept in this tab only (sessionStorage) ------------------------------
+
+  function newConversationId() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  function freshState() {
+    return { id: newConversationId(), region: config.region, messages: [], open: false };
+  }
+
+  function loadState() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY));
+      if (saved && /^[0-9a-f]{32}$/.test(saved.id) && Array.isArray(saved.messages)) {
+        return saved;
+      }
+    } catch (error) {
+      // unreadable or blocked storage: start afresh
+    }
+    return freshState();
+  }
+
+  function saveState() {
+    state.messages = state.messages.slice(-MAX_KEPT_MESSAGES);
+    try {
+      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+    } catch (error) {
+      // storage full or blocked: the chat still works for this page
+    }
+  }
+
+  function forgetConversation() {
+    stopPacer();
+    try {
+      sessionStorage.removeItem(STORAGE_KEY);
+    } catch (error) {
+      // nothing to remove
+    }
+    state = freshState();
+  }
+
+  // ---- small DOM helpers ---------------------------------------------------------
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function button(label, className, onClick) {
+    const node = el("button", className, label);
+    node.type = "button";
+    node.addEventListener("click", onClick);
+    return node;
+  }
+
+  function safeUrl(value, schemes) {
+    if (typeof value !== "string" || !value) { return null; }
+    try {
+      const url = new URL(value, document.baseURI);
+      return schemes.indexOf(url.protocol) >= 0 ? url.href : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function link(label, href) {
+    const url = safeUrl(href, LINK_SCHEMES);
+    if (!url) { return el("span", null, label); }
+    const node = el("a", null, label);
+    node.href = url;
+    if (url.indexOf("https:") === 0) {
+      node.target = "_blank";
+      node.rel = "noopener noreferrer";
+    }
+    return node;
+  }
+
+  // A phone or text number as written in the resources ("1-800-799-7233", "116 123");
+  // anything else is not made into a link.
+  function dialable(number) {
+    const written = String(number || "");
+    return /^\+?[0-9][0-9 ().-]{1,24}$/.test(written) ? written.replace(/[^0-9+]/g, "") : "";
+  }
+
+  function telLink(label, number) {
+    const digits = dialable(number);
+    return digits ? link(label, "tel:" + digits) : el("span", null, label);
+  }
+
+  function clockTime(iso) {
+    const when = new Date(iso);
+    return isNaN(when) ? "" : when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // ---- the frame ------------------------------------------------------------------
+
+  const root = el("div", "lantern lantern--" + config.position);
+  root.id = "lantern";
+  if (config.accent) { root.style.setProperty("--lantern-accent", config.accent); }
+
+  const stylesheet = document.createElement("link");
+  stylesheet.rel = "stylesheet";
+  stylesheet.href = config.assetsUrl + "widget.css";
+  document.head.appendChild(stylesheet);
+
+  const dock = el("div", "lantern-dock");
+  const launcher = button("Chat with " + config.title.split(",")[0], "lantern-launcher", function () {
+    setOpen(true);
+  });
+  launcher.setAttribute("aria-controls", "lantern-panel");
+  launcher.setAttribute("aria-expanded", "false");
+  dock.append(
+    button("Get help now", "lantern-help-button", function () { setOpen(true); showHelp(true); }),
+    button("Quick exit", "lantern-exit-button", quickExit),
+    launcher
+  );
+
+  const panel = el("section", "lantern-panel");
+  panel.id = "lantern-panel";
+  panel.setAttribute("aria-labelledby", "lantern-title");
+  panel.hidden = true;
+
+  const header = el("header", "lantern-header");
+  const title = el("h2", "lantern-title", config.title);
+  title.id = "lantern-title";
+  const disclosure = el(
+    "p", "lantern-disclosure",
+    "An AI self-help assistant. Not a therapist, and not a person."
+  );
+  const menuButton = button("Options", "lantern-menu-button", function () {
+    showMenu(menu.hidden);
+  });
+  menuButton.setAttribute("aria-expanded", "false");
+  menuButton.setAttribute("aria-controls", "lantern-menu");
+  const closeButton = button("Close", "lantern-close", function () { setOpen(false); });
+  closeButton.setAttribute("aria-label", "Close the chat");
+  const headerActions = el("div", "lantern-header-actions");
+  headerActions.append(
+    button("Get help now", "lantern-help-button", function () { showHelp(helpPanel.hidden); }),
+    button("Quick exit", "lantern-exit-button", quickExit),
+    menuButton,
+    closeButton
+  );
+  header.append(title, disclosure, headerActions);
+
+  const menu = el("div", "lantern-menu");
+  menu.id = "lantern-menu";
+  menu.hidden = true;
+  menu.append(
+    button("Clear conversation (this device only)", "lantern-clear", clearConversation),
+    button("Delete my conversation", "lantern-delete", function () { showMenu(false); confirmDelete(); })
+  );
+
+  const helpPanel = el("section", "lantern-help");
+  helpPanel.setAttribute("aria-labelledby", "lantern-help-title");
+  helpPanel.hidden = true;
+
+  const confirmPanel = el("div", "lantern-confirm");
+  confirmPanel.setAttribute("role", "alertdialog");
+  confirmPanel.setAttribute("aria-labelledby", "lantern-confirm-text");
+  confirmPanel.hidden = true;
+
+  const status = el("p", "lantern-status");
+  status.setAttribute("role", "status");
+
+  const body = el("div", "lantern-body");
+  const notice = el("div", "lantern-notice");
+  // A live region around the list: a list with role="log" would no longer be a list.
+  const logRegion = el("div", "lantern-log-region");
+  logRegion.setAttribute("role", "log");
+  logRegion.setAttribute("aria-label", "Conversation");
+  const log = el("ol", "lantern-log");
+  logRegion.append(log);
+  const typing = el("p", "lantern-typing", "Lantern is typing");
+  typing.hidden = true;
+  body.append(notice, logRegion, typing);
+
+  const form = el("form", "lantern-form");
+  const inputLabel = el("label", "lantern-visually-hidden", "Your message");
+  inputLabel.htmlFor = "lantern-input";
+  const input = el("textarea", "lantern-input");
+  input.id = "lantern-input";
+  input.rows = 2;
+  input.maxLength = MAX_MESSAGE_CHARS;
+  input.autocomplete = "off";
+  input.placeholder = "Type a message";
+  const sendButton = el("button", "lantern-send", "Send");
+  sendButton.type = "submit";
+  form.append(inputLabel, input, sendButton);
+
+  panel.append(header, menu, helpPanel, confirmPanel, status, body, form);
+  root.append(dock, panel);
+  document.body.appendChild(root);
+
+  drawNotice();
+  state.messages.forEach(function (message) { drawMessage(message, false); });
+  fetchCrisisHelp();
+  if (state.open) { setOpen(true, false); }
+
+  // ---- opening, menus and panels ---------------------------------------------------
+
+  function setOpen(open, moveFocus) {
+    panel.hidden = !open;
+    dock.hidden = open;
+    root.classList.toggle("lantern--open", open);
+    launcher.setAttribute("aria-expanded", String(open));
+    state.open = open;
+    saveState();
+    if (!open) {
+      showMenu(false);
+      stopPacer();
+      if (moveFocus !== false) { launcher.focus(); }
+      return;
+    }
+    if (moveFocus !== false) { input.focus(); }
+    if (state.messages.length === 0) {
+      send("/greet", null); // the bot's first words: that it is an AI, and what it can do
+    }
+  }
+
+  function showMenu(show) {
+    menu.hidden = !show;
+    menuButton.setAttribute("aria-expanded", String(show));
+    if (show) { menu.querySelector("button").focus(); }
+  }
+
+  function showHelp(show) {
+    helpPanel.hidden = !show;
+    if (show) {
+      drawHelpPanel(state.region);
+      helpPanel.querySelector("h3").focus();
+    }
+  }
+
+  function announce(text) {
+    status.textContent = text;
+  }
+
+  // ---- crisis help (static, works when the bot is down) ----------------------------
+
+  function fetchCrisisHelp() {
+    fetch(config.assetsUrl + "crisis-help.json", { credentials: "omit" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) { crisisHelp = data && data.regions ? data : null; })
+      .catch(function () { crisisHelp = null; });
+  }
+
+  function regionHelp(region) {
+    const regions = (crisisHelp && crisisHelp.regions) || {};
+    return regions[region] || regions.intl || { emergency: null, services: [] };
+  }
+
+  function emergencyLine(number) {
+    const line = el("p", "lantern-emergency");
+    if (number) {
+      line.append("In immediate danger? Call ", telLink(number, number), " now.");
+    } else {
+      line.textContent = "In immediate danger? Call your local emergency number now.";
+    }
+    return line;
+  }
+
+  function serviceList(services) {
+    const list = el("ul", "lantern-services");
+    (services || []).forEach(function (service) {
+      if (!service || typeof service !== "object") { return; }
+      const item = el("li");
+      item.append(el("strong", null, service.name));
+      if (service.hours) { item.append(el("span", "lantern-hours", " (" + service.hours + ")")); }
+      const actions = el("span", "lantern-service-links");
+      if (service.phone) {
+        actions.append(telLink("Call " + service.phone, service.phone));
+      }
+      if (service.sms && dialable(service.sms)) {
+        const keyword = service.sms_keyword ? String(service.sms_keyword) : "";
+        const label = keyword ? "Text " + keyword + " to " + service.sms : "Text " + service.sms;
+        const query = keyword ? "?&body=" + encodeURIComponent(keyword) : "";
+        actions.append(link(label, "sms:" + dialable(service.sms) + query));
+      }
+      if (service.url) { actions.append(link("Website", service.url)); }
+      item.append(actions);
+      list.append(item);
+    });
+    return list;
+  }
+
+  function drawHelpPanel(region) {
+    helpPanel.textContent = "";
+    const heading = el("h3", null, "Get help now");
+    heading.id = "lantern-help-title";
+    heading.tabIndex = -1;
+    const help = regionHelp(region);
+    const picker = el("select", "lantern-region");
+    picker.id = "lantern-region";
+    const pickerLabel = el("label", null, "Where you are ");
+    pickerLabel.htmlFor = picker.id;
+    Object.keys(REGION_NAMES).forEach(function (code) {
+      const option = el("option", null, REGION_NAMES[code]);
+      option.value = code;
+      option.selected = code === (REGION_NAMES[region] ? region : "intl");
+      picker.append(option);
+    });
+    picker.addEventListener("change", function () {
+      state.region = picker.value;
+      saveState();
+      drawHelpPanel(state.region);
+      helpPanel.querySelector("select").focus();
+    });
+    const note = crisisHelp ? null : el(
+      "p", null, "The list of services could not be loaded. Search for a crisis line in your country."
+    );
+    helpPanel.append(
+      heading,
+      pickerLabel,
+      picker,
+      emergencyLine(help.emergency),
+      serviceList(help.services),
+      note || "",
+      button("Close help", "lantern-help-close", function () { showHelp(false); input.focus(); })
+    );
+  }
+
+  function crisisCard(crisis) {
+    const card = el("div", "lantern-crisis");
+    card.setAttribute("role", "group");
+    card.setAttribute("aria-label", "Crisis help");
+    const region = typeof crisis.region === "string" ? crisis.region : state.region;
+    card.append(
+      el("p", "lantern-crisis-title", "You can talk to someone now"),
+      emergencyLine(regionHelp(region).emergency),
+      serviceList(Array.isArray(crisis.resources) ? crisis.resources : [])
+    );
+    return card;
+  }
+
+  // ---- breathing pacer ---------------------------------------------------------------
+
+  function pacerElement(spec) {
+    const box = el("div", "lantern-pacer");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Breathing guide");
+    const shape = el("div", "lantern-pacer-shape");
+    shape.setAttribute("aria-hidden", "true");
+    const label = el("p", "lantern-pacer-label", "Ready");
+    const toggle = button("Start the breathing guide", "lantern-pacer-toggle", function () {
+      if (pacer && pacer.box === box) { stopPacer(); } else { startPacer(box, spec); }
+    });
+    box.append(shape, label, toggle);
+    return box;
+  }
+
+  function startPacer(box, spec) {
+    stopPacer();
+    const phases = (spec.phases || []).filter(function (p) { return p && p.seconds > 0; });
+    const cycles = Math.min(Math.max(parseInt(spec.cycles, 10) || 1, 1), 20);
+    if (!phases.length) { return; }
+    const shape = box.querySelector(".lantern-pacer-shape");
+    const label = box.querySelector(".lantern-pacer-label");
+    box.querySelector(".lantern-pacer-toggle").textContent = "Stop the breathing guide";
+    box.classList.toggle("lantern-pacer--still", reducedMotion.matches);
+    let cycle = 0, phase = 0, left = 0;
+    function beginPhase() {
+      const current = phases[phase];
+      left = Math.round(current.seconds);
+      const words = String(current.label).toLowerCase();
+      shape.style.transitionDuration = current.seconds + "s";
+      if (/\bin\b/.test(words)) { shape.classList.add("lantern-pacer-shape--full"); }
+      if (/\bout\b/.test(words)) { shape.classList.remove("lantern-pacer-shape--full"); }
+      label.textContent = current.label + " " + left;
+    }
+    function tick() {
+      left -= 1;
+      if (left > 0) {
+        label.textContent = phases[phase].label + " " + left;
+        return;
+      }
+      phase += 1;
+      if (phase === phases.length) { phase = 0; cycle += 1; }
+      if (cycle === cycles) {
+        stopPacer();
+        label.textContent = "Done. Notice how you feel.";
+        return;
+      }
+      beginPhase();
+    }
+    beginPhase();
+    pacer = { box: box, timer: window.setInterval(tick, 1000) };
+  }
+
+  function stopPacer() {
+    if (!pacer) { return; }
+    window.clearInterval(pacer.timer);
+    const box = pacer.box;
+    pacer = null;
+    box.querySelector(".lantern-pacer-shape").classList.remove("lantern-pacer-shape--full");
+    box.querySelector(".lantern-pacer-label").textContent = "Stopped";
+    box.querySelector(".lantern-pacer-toggle").textContent = "Start the breathing guide";
+  }
+
+  // ---- written records (a thought record, a safety plan) ------------------------------
+
+  function downloadControls(download) {
+    const box = el("div", "lantern-download");
+    const text = String(download.text || "");
+    const name = String(download.filename || "lantern.txt").replace(/[^A-Za-z0-9_.-]/g, "_");
+    box.append(
+      button("Download as text", "lantern-download-button", function () {
+        const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+        const anchor = el("a");
+        anchor.href = url;
+        anchor.download = name;
+        document.body.append(anchor);
+        anchor.click();
+        anchor.remove();
+        window.setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+      }),
+      button("Copy", "lantern-copy-button", function () {
+        navigator.clipboard.writeText(text).then(
+          function () { announce("Copied."); },
+          function () { announce("Copying is blocked here: use Download instead."); }
+        );
+      })
+    );
+    return box;
+  }
+
+  // ---- messages ------------------------------------------------------------------------
+
+  function linkList(links) {
+    const list = el("ul", "lantern-links");
+    list.setAttribute("aria-label", "Read more");
+    links.forEach(function (entry) {
+      if (entry && typeof entry.title === "string" && safeUrl(entry.url, ["https:"])) {
+        const item = el("li");
+        item.append(link(entry.title, entry.url));
+        list.append(item);
+      }
+    });
+    return list;
+  }
+
+  function drawNotice() {
+    notice.textContent = "";
+    notice.hidden = state.messages.some(function (m) { return m.from === "user"; });
+    const days = config.retentionDays ? " for " + config.retentionDays + " days" : "";
+    notice.append(
+      el("p", null,
+        config.practice + " keeps this conversation" + days + ". Its clinical team can read it, " +
+        "to keep you safe and to follow up when you ask for help. You can delete it from " +
+        "Options at any time. "),
+      config.privacyUrl ? link("Read the privacy notice", config.privacyUrl) : ""
+    );
+  }
+
+  function drawMessage(message, animate) {
+    if (message.from === "user") { // once the visitor has answered, older choices are spent
+      log.querySelectorAll(".lantern-choice").forEach(function (b) { b.disabled = true; });
+    }
+    const item = el("li", "lantern-message lantern-message--" + message.from);
+    const who = { user: "You", bot: "Lantern", error: "Lantern", info: "" }[message.from] || "";
+    if (who) { item.append(el("span", "lantern-visually-hidden", who + ": ")); }
+    if (message.text) { item.append(el("p", "lantern-text", message.text)); }
+    const custom = message.custom && typeof message.custom === "object" ? message.custom : {};
+    if (custom.crisis && typeof custom.crisis === "object") { item.append(crisisCard(custom.crisis)); }
+    if (custom.exercise && custom.exercise.pacer) {
+      const box = pacerElement(custom.exercise.pacer);
+      item.append(box);
+      if (animate) { startPacer(box, custom.exercise.pacer); }
+    }
+    if (Array.isArray(custom.links)) { item.append(linkList(custom.links)); }
+    if (custom.download && typeof custom.download === "object") {
+      item.append(downloadControls(custom.download));
+    }
+    if (message.from === "error") { item.append(crisisCard({ region: state.region, resources: regionHelp(state.region).services })); }
+    if (Array.isArray(message.buttons) && message.buttons.length) {
+      const choices = el("div", "lantern-choices");
+      choices.setAttribute("role", "group");
+      choices.setAttribute("aria-label", "Suggested replies");
+      message.buttons.forEach(function (choice) {
+        if (!choice || typeof choice.payload !== "string") { return; }
+        const label = String(choice.title || choice.payload);
+        choices.append(button(label, "lantern-choice", function () { send(choice.payload, label); }));
+      });
+      item.append(choices);
+    }
+    if (message.time) {
+      const stamp = el("time", "lantern-time", clockTime(message.time));
+      stamp.dateTime = message.time;
+      item.append(stamp);
+    }
+    log.append(item);
+    item.scrollIntoView({ block: "nearest" });
+    return item;
+  }
+
+  function addMessage(message) {
+    message.time = new Date().toISOString();
+    state.messages.push(message);
+    saveState();
+    drawMessage(message, true);
+  }
+
+  function botMessage(reply) {
+    if (!reply || typeof reply !== "object") { return null; }
+    const message = { from: "bot", text: typeof reply.text === "string" ? reply.text : "" };
+    if (Array.isArray(reply.buttons)) { message.buttons = reply.buttons; }
+    if (reply.custom && typeof reply.custom === "object") {
+      message.custom = reply.custom;
+      if (reply.custom.crisis && typeof reply.custom.crisis.region === "string") {
+        state.region = reply.custom.crisis.region; // the bot's idea of the region wins
+      }
+    }
+    return message.text || message.buttons || message.custom ? message : null;
+  }
+
+  // ``shown`` is what appears as the visitor's message: the typed text, a button's
+  // title, or null for the silent greeting.
+  function send(text, shown) {
+    if (shown !== null) {
+      addMessage({ from: "user", text: shown });
+      drawNotice();
+    }
+    const conversation = state.id;
+    sending = sending.then(function () { return deliver(conversation, text); });
+    return sending;
+  }
+
+  function deliver(conversation, text) {
+    typing.hidden = false;
+    const controller = new AbortController();
+    const timer = window.setTimeout(function () { controller.abort(); }, REPLY_TIMEOUT_MS);
+    return fetch(config.webhook, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: conversation, message: text, metadata: { region: state.region } }),
+      credentials: "omit",
+      signal: controller.signal,
+    })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (replies) {
+        if (conversation !== state.id) { return; } // cleared or deleted meanwhile
+        (Array.isArray(replies) ? replies : []).map(botMessage).forEach(function (message) {
+          if (message) { addMessage(message); }
+        });
+      })
+      .catch(function () {
+        if (conversation !== state.id) { return; }
+        addMessage({
+          from: "error",
+          text: "Lantern can't be reached right now. Your message was not sent. " +
+            "If you need help now, these services can talk with you:",
+        });
+      })
+      .finally(function () {
+        window.clearTimeout(timer);
+        typing.hidden = true;
+      });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = input.value.trim().slice(0, MAX_MESSAGE_CHARS);
+    if (!text) {
+      input.focus();
+      return;
+    }
+    input.value = "";
+    send(text, text);
+  });
+
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  // ---- clearing, deleting, leaving ------------------------------------------------------
+
+  function startAgain(announcement) {
+    forgetConversation();
+    state.open = true;
+    saveState();
+    log.textContent = "";
+    drawNotice();
+    announce(announcement);
+    input.focus();
+    send("/greet", null);
+  }
+
+  function clearConversation() {
+    showMenu(false);
+    startAgain("Cleared. A new conversation has started on this device.");
+  }
+
+  function confirmDelete() {
+    confirmPanel.textContent = "";
+    const question = el(
+      "p", null,
+      "Delete this conversation from " + config.practice + "'s records? This cannot be undone. " +
+      "A request for an appointment that you already sent is not deleted."
+    );
+    question.id = "lantern-confirm-text";
+    const yes = button("Delete it", "lantern-confirm-delete", deleteConversation);
+    const no = button("Keep it", "lantern-confirm-cancel", function () {
+      confirmPanel.hidden = true;
+      input.focus();
+    });
+    confirmPanel.append(question, yes, no);
+    confirmPanel.hidden = false;
+    no.focus();
+  }
+
+  function deleteConversation() {
+    const conversation = state.id;
+    announce("Deleting…");
+    fetch(config.webUrl + "/privacy/delete-conversation", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ conversation_id: conversation }),
+      credentials: "omit",
+    })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        confirmPanel.hidden = true;
+        startAgain("Your conversation was deleted.");
+      })
+      .catch(function () {
+        announce("It could not be deleted just now. Please try again, or ask " + config.practice + " to delete it.");
+      });
+  }
+
+  function quickExit() {
+    forgetConversation();
+    root.remove();
+    document.title = "";
+    document.body.textContent = "";
+    window.location.replace(config.exitUrl);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    const now = Date.now();
+    if (now - lastEscape < DOUBLE_ESCAPE_MS) {
+      quickExit();
+      return;
+    }
+    lastEscape = now;
+    if (!menu.hidden) { showMenu(false); menuButton.focus(); }
+  });
+})();
