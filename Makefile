@@ -31,8 +31,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help install lock train run test lint validate unit conversation-tests e2e browser \
-	safety bench-screen nlu-eval widget-help clean
+.PHONY: help install lock train run test lint validate unit console-pg conversation-tests e2e \
+	browser safety bench-screen nlu-eval widget-help staff-user export-safety-cases clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -67,6 +67,7 @@ run: $(MODEL) ## train if needed, then start Rasa, the action server, the web si
 	@mkdir -p var
 	@echo "Lantern is starting (the Rasa server takes about 30 s to load its model):"
 	@echo "  demo site      http://localhost:$(WEB_PORT)/"
+	@echo "  staff console  http://localhost:$(WEB_PORT)/console/ (make staff-user creates an account)"
 	@echo "  Rasa REST      http://localhost:$(RASA_PORT)/webhooks/rest/webhook"
 	@echo "  action server  http://127.0.0.1:$(ACTION_PORT)/health (loopback only)"
 	@echo "  referrals      posted to REFERRAL_WEBHOOK_URL, or kept in the outbox for staff"
@@ -82,6 +83,13 @@ validate: $(VENV)/.installed ## rasa data validate, warnings are errors (form qu
 
 unit: $(VENV)/.installed ## pytest without the slow end-to-end and browser tests
 	$(BIN)/pytest -m "not e2e and not browser"
+
+console-pg: $(VENV)/.installed ## the staff console's tests on PostgreSQL, when PG_TEST_URL is set
+	@if [ -z "$${PG_TEST_URL:-}" ]; then \
+	  echo "PG_TEST_URL is not set: the console's tests ran on SQLite only (see README, Tests)"; \
+	else \
+	  DATABASE_URL=$$PG_TEST_URL TRACKER_DB_URL=$$PG_TEST_URL $(BIN)/pytest -m console; \
+	fi
 
 conversation-tests: $(MODEL) ## Rasa conversation tests (tests/stories)
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
@@ -114,13 +122,21 @@ safety: $(VENV)/.installed ## run tests/safety against the screen (and the bot, 
 	  $(BIN)/python -m bot.safety cases; \
 	fi
 
+staff-user: $(VENV)/.installed ## create a staff console account (admin unless ROLE=reviewer); asks for a password
+	@mkdir -p var
+	$(BIN)/python -m django migrate --noinput >/dev/null
+	$(BIN)/python -m django staff_user --role $(or $(ROLE),admin)
+
+export-safety-cases: $(VENV)/.installed ## write reviewers' safety labels to tests/safety/from_review.yml
+	$(BIN)/python -m django export_safety_cases
+
 widget-help: $(VENV)/.installed ## regenerate the widget's copy of the crisis services after editing data/resources
 	$(BIN)/python -m bot.web.crisis_help
 
 bench-screen: $(VENV)/.installed ## risk screen speed on one core
 	taskset -c 0 $(BIN)/python -m bot.safety.bench
 
-test: lint validate unit conversation-tests e2e browser ## everything CI runs
+test: lint validate unit console-pg conversation-tests e2e browser ## everything CI runs
 	@echo "make test: all checks passed"
 
 clean: ## remove the model, results and local databases (keeps .venv)

@@ -19,6 +19,11 @@ class Referral(models.Model):
         ONLINE = "online", "online"
         EITHER = "either", "in person or online"
 
+    class FollowUp(models.TextChoices):
+        OPEN = "open", "not yet contacted"
+        CONTACTED = "contacted", "contacted"
+        CLOSED = "closed", "closed"
+
     class ContactKind(models.TextChoices):
         EMAIL = "email", "email"
         PHONE = "phone", "phone"
@@ -48,9 +53,15 @@ class Referral(models.Model):
     last_error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
+    # What the practice's staff did about it (the staff console).
+    follow_up = models.CharField(max_length=16, choices=FollowUp.choices, default=FollowUp.OPEN)
+    follow_up_by = models.CharField(max_length=150, blank=True)
+    follow_up_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="referral_due")]
+        permissions = [("view_contact_details", "Can see referrals' contact details")]
 
     def __str__(self) -> str:
         return self.reference

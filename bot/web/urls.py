@@ -1,6 +1,9 @@
-from django.urls import path
+from django.contrib import admin
+from django.urls import include, path
 
 from bot.web import views
+
+admin.site.site_header = "Lantern staff administration"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,4 +11,6 @@ urlpatterns = [
     path("privacy", views.privacy, name="privacy"),
     path("healthz", views.health, name="health"),
     path("privacy/delete-conversation", views.delete_conversation, name="delete-conversation"),
+    path("console/admin/", admin.site.urls),
+    path("console/", include("bot.web.console.urls")),
 ]

@@ -16,8 +16,8 @@ from bot.referral.matching import clinicians
 from bot.regions import KNOWN_REGIONS
 from bot.safety.resources import CrisisResources
 from bot.safety.rules import CATEGORIES
+from bot.web.console.retention import erase
 from bot.web.models import AuditEvent
-from bot.web.tracker import erase_conversation
 
 # The widget's conversation ids: 128 random bits in hex. Only such ids can be erased
 # here, so a short or guessable id (a test's, a tool's) is never a way in.
@@ -105,7 +105,7 @@ def health(request):
 @csrf_exempt  # no cookie is involved: the conversation's own random id is the authority
 @require_POST
 def delete_conversation(request):
-    """Erase a conversation from the tracker store at its visitor's request."""
+    """Erase a conversation from the tracker store and the console at its visitor's request."""
     try:
         body = json.loads(request.body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -116,7 +116,7 @@ def delete_conversation(request):
             {"error": 'Send JSON {"conversation_id": "<the 32 hex digits the widget made>"}.'},
             status=400,
         )
-    erased = erase_conversation(conversation_id)
+    erased = erase(conversation_id)
     AuditEvent.objects.create(
         actor="visitor",
         action="conversation.deleted_by_visitor",

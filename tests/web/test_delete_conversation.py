@@ -1,17 +1,12 @@
 """A visitor erases their conversation from Rasa's tracker store, by its own random id."""
 
-import asyncio
 import json
 
 import pytest
-from django.conf import settings
-from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
-from rasa.shared.core.slots import AnySlot
-from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.web.models import AuditEvent
+from tests import tracker_events
+from tests.tracker_events import bot, user
 
 pytestmark = pytest.mark.django_db(databases=["default", "tracker"], transaction=True)
 
@@ -23,22 +18,15 @@ SOMEONE_ELSE = "fedcba9876543210fedcba9876543210"
 @pytest.fixture
 def tracker_store():
     """Rasa's own SQL tracker store on the test tracker database, emptied afterwards."""
-    store = SQLTrackerStore(
-        Domain.empty(), dialect="sqlite", db=settings.DATABASES["tracker"]["NAME"]
-    )
+    store = tracker_events.tracker_store()
     yield store
-    with store.session_scope() as session:
-        session.query(store.SQLEvent).delete()
-        session.commit()
+    tracker_events.empty(store)
 
 
 def save_conversation(store, sender, risk_levels=()):
-    tracker = DialogueStateTracker(sender, slots=[AnySlot("risk_level", mappings=[])])
-    tracker.update(UserUttered("hello"))
-    tracker.update(BotUttered("Hi, I'm an AI self-help assistant."))
-    for level in risk_levels:
-        tracker.update(SlotSet("risk_level", level))
-    asyncio.run(store.save(tracker))
+    events = [user("hello"), bot("Hi, I'm an AI self-help assistant.")]
+    events += [tracker_events.SlotSet("risk_level", level) for level in risk_levels]
+    tracker_events.save(store, sender, events)
 
 
 def stored_senders(store):

@@ -1,0 +1,179 @@
+"""Reading Rasa's tracker store incrementally into the console's summary tables.
+
+Rasa's SQLTrackerStore appends one row per event to `events` (id, sender_id,
+type_name, timestamp, intent_name, action_name, data). We remember the last id
+read and, on each console request or `manage.py ingest_conversations`, read on
+from there in batches. Only the console's tables are written.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from django.db import connections, transaction
+
+from bot.regions import normalise_region
+from bot.safety.rules import LEVELS
+from bot.web.console.models import Conversation, Entry, IngestState
+from bot.web.routers import TRACKER_ALIAS
+from bot.web.tracker import EVENTS_TABLE
+
+BATCH = 5000
+FALLBACK_INTENT = "nlu_fallback"
+# Actions that say nothing a reviewer needs: listening, and Rasa's own bookkeeping.
+QUIET_ACTIONS = frozenset({"action_listen", "action_session_start"})
+RISK_ENTITIES = {"risk_category": "categories", "risk_rule": "rules", "risk_modifier": "modifiers"}
+
+
+def ingest(batch: int = BATCH) -> int:
+    """Read every event not yet read; returns how many were read."""
+    connection = connections[TRACKER_ALIAS]
+    if EVENTS_TABLE not in connection.introspection.table_names():
+        return 0
+    IngestState.objects.get_or_create(pk=1)
+    total = 0
+    while True:
+        with transaction.atomic():
+            state = IngestState.objects.select_for_update().get(pk=1)
+            rows = _read(connection, state.last_event_id, batch)
+            if not rows:
+                return total
+            _store(rows)
+            state.last_event_id = rows[-1][0]
+            state.save(update_fields=["last_event_id"])
+        total += len(rows)
+
+
+def _read(connection, after: int, batch: int) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, sender_id, type_name, timestamp, data FROM {EVENTS_TABLE} "  # noqa: S608
+            "WHERE id > %s ORDER BY id LIMIT %s",
+            [after, batch],
+        )
+        return cursor.fetchall()
+
+
+def _store(rows: list[tuple]) -> None:
+    senders = {row[1] for row in rows}
+    conversations = {
+        c.conversation_id: c for c in Conversation.objects.filter(conversation_id__in=senders)
+    }
+    new = []
+    entries = []
+    for event_id, sender, type_name, timestamp, data in rows:
+        at = datetime.fromtimestamp(float(timestamp or 0), tz=timezone.utc)
+        conversation = conversations.get(sender)
+        if conversation is None:
+            conversation = Conversation(conversation_id=sender, started_at=at, last_event_at=at)
+            conversations[sender] = conversation
+            new.append(conversation)
+        conversation.last_event_at = max(conversation.last_event_at, at)
+        entry = _entry(conversation, event_id, type_name, at, _event(data))
+        if entry is not None:
+            entries.append(entry)
+    Conversation.objects.bulk_create(new)
+    # bulk_create sets primary keys on PostgreSQL and SQLite; read them back to be sure.
+    ids = dict(
+        Conversation.objects.filter(conversation_id__in=senders).values_list(
+            "conversation_id", "pk"
+        )
+    )
+    for conversation in conversations.values():
+        conversation.pk = ids[conversation.conversation_id]
+        conversation.update_rank()
+    Conversation.objects.bulk_update(
+        list(conversations.values()),
+        [
+            "last_event_at",
+            "region",
+            "highest_risk",
+            "risk_categories",
+            "user_messages",
+            "fallbacks",
+            "crisis_turns",
+            "queue_rank",
+        ],  # fmt: skip
+        batch_size=500,
+    )
+    for entry in entries:
+        entry.conversation_id = entry.conversation.pk
+    Entry.objects.bulk_create(entries, batch_size=1000, ignore_conflicts=True)
+
+
+def _event(data) -> dict:
+    try:
+        event = json.loads(data) if isinstance(data, str) else data
+    except ValueError:
+        return {}
+    return event if isinstance(event, dict) else {}
+
+
+def _entry(conversation: Conversation, event_id: int, kind: str, at, event: dict) -> Entry | None:
+    """The transcript line for one event, updating the conversation's summary on the way."""
+    entry = Entry(conversation=conversation, event_id=event_id, at=at)
+    if kind == "user":
+        return _user_entry(conversation, entry, event)
+    if kind == "bot":
+        return _bot_entry(conversation, entry, event)
+    if kind == "slot":
+        name, value = event.get("name"), event.get("value")
+        if name == "region" and normalise_region(value):
+            conversation.region = normalise_region(value)
+        entry.kind, entry.detail = Entry.Kind.SLOT, {"name": name, "value": value}
+        return entry
+    if kind == "action":
+        name = event.get("name") or ""
+        if name in QUIET_ACTIONS:
+            return None
+        entry.kind, entry.detail = Entry.Kind.ACTION, {"name": name}
+        entry.confidence = event.get("confidence")
+        return entry
+    if kind == "session_started":
+        entry.kind = Entry.Kind.SESSION
+        return entry
+    return None
+
+
+def _user_entry(conversation: Conversation, entry: Entry, event: dict) -> Entry:
+    parse = event.get("parse_data") or {}
+    intent = parse.get("intent") or {}
+    entry.kind = Entry.Kind.USER
+    entry.text = str(event.get("text") or "")
+    entry.intent = str(intent.get("name") or "")[:100]
+    entry.confidence = intent.get("confidence")
+    risk = {"categories": [], "rules": [], "modifiers": []}
+    for entity in parse.get("entities") or []:
+        name, value = entity.get("entity"), entity.get("value")
+        if name == "risk_level" and value in LEVELS:
+            entry.risk_level = LEVELS.index(value)
+        elif name in RISK_ENTITIES:
+            risk[RISK_ENTITIES[name]].append(value)
+    entry.detail = risk
+    region = normalise_region((event.get("metadata") or {}).get("region"))
+    if region and not conversation.region:
+        conversation.region = region
+    conversation.user_messages += 1
+    if entry.intent == FALLBACK_INTENT:
+        conversation.fallbacks += 1
+    if entry.risk_level > conversation.highest_risk:
+        conversation.highest_risk = entry.risk_level
+    conversation.add_categories(risk["categories"])
+    return entry
+
+
+def _bot_entry(conversation: Conversation, entry: Entry, event: dict) -> Entry:
+    data = event.get("data") or {}
+    custom = data.get("custom") or {}
+    entry.kind = Entry.Kind.BOT
+    entry.text = str(event.get("text") or "")
+    buttons = [b.get("title") for b in data.get("buttons") or [] if isinstance(b, dict)]
+    entry.detail = {"buttons": buttons}
+    if isinstance(custom, dict) and isinstance(custom.get("crisis"), dict):
+        entry.detail["crisis"] = {
+            "level": custom["crisis"].get("level"),
+            "services": [r.get("name") for r in custom["crisis"].get("resources") or []],
+        }
+        conversation.crisis_turns += 1
+    return entry

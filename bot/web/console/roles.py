@@ -1,0 +1,36 @@
+"""The two staff roles, as Django groups with permissions; made after every migrate."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+REVIEWER = "reviewer"
+ADMIN = "admin"
+# app_label.codename
+REVIEWER_PERMISSIONS = (
+    "console.view_conversation",
+    "console.change_conversation",
+    "console.view_safetylabel",
+    "console.add_safetylabel",
+    "referral.view_referral",
+    "referral.change_referral",
+)
+ADMIN_PERMISSIONS = REVIEWER_PERMISSIONS + (
+    "console.export_unredacted",
+    "referral.view_contact_details",
+    "web.view_auditevent",
+    "auth.view_user",
+    "auth.add_user",
+    "auth.change_user",
+)
+ROLES = {REVIEWER: REVIEWER_PERMISSIONS, ADMIN: ADMIN_PERMISSIONS}
+
+
+def ensure_roles(**kwargs) -> None:
+    for name, wanted in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = [
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in (p.split(".") for p in wanted)
+        ]
+        group.permissions.set(permissions)

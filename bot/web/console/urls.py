@@ -1,0 +1,31 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from bot.web.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="console/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("queue/", views.queue, name="queue"),
+    path("conversations/<str:conversation_id>/", views.transcript, name="transcript"),
+    path("conversations/<str:conversation_id>/review", views.review, name="review"),
+    path(
+        "conversations/<str:conversation_id>/messages/<int:event_id>/label",
+        views.label,
+        name="label",
+    ),
+    path("labels/", views.labels, name="labels"),
+    path("referrals/", views.referrals, name="referrals"),
+    path("referrals/<str:reference>/follow-up", views.referral_follow_up, name="follow-up"),
+    path("export", views.export, name="export"),
+    path("export/unredacted", views.export_unredacted, name="export-unredacted"),
+    path("audit/", views.audit_log, name="audit"),
+    path("reports/", views.reports_page, name="reports"),
+]
