@@ -130,6 +130,9 @@ staff-user: $(VENV)/.installed ## create a staff console account (admin unless R
 export-safety-cases: $(VENV)/.installed ## write reviewers' safety labels to tests/safety/from_review.yml
 	$(BIN)/python -m django export_safety_cases
 
+bench-console: $(VENV)/.installed ## staff console page and ingest times, 10,000 conversations, SQLite and PostgreSQL
+	$(BIN)/python -m bot.web.console.bench
+
 widget-help: $(VENV)/.installed ## regenerate the widget's copy of the crisis services after editing data/resources
 	$(BIN)/python -m bot.web.crisis_help
 
