@@ -1,12 +1,6 @@
-"""Shared pytest set-up: a temporary var/ folder for the web tests, and the running stack."""
-
-import os
-import tempfile
+"""Shared pytest set-up: the running stack (tests/settings.py gives tests their own var/)."""
 
 import pytest
-
-# Set before Django reads its settings, so tests never touch the developer's var/.
-os.environ.setdefault("LANTERN_VAR_DIR", tempfile.mkdtemp(prefix="lantern-test-var-"))
 
 
 @pytest.fixture(scope="session")

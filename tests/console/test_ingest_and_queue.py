@@ -152,3 +152,42 @@ def test_queue_counts_and_pages(events, reviewer_client):
     assert response.context["counts"] == {"total": 55, "flagged_unreviewed": 3, "unreviewed": 55}
     assert len(response.context["page"]) == 50
     assert len(reviewer_client.get("/console/queue/?page=2").context["page"]) == 5
+
+
+def test_an_event_committed_late_is_still_read(events):
+    """On PostgreSQL a transaction holding lower ids can commit after a later one."""
+    from django.db import connections
+
+    from bot.web.console.ingest import GAP_PATIENCE_SECONDS
+
+    tracker_events.chat(events, QUIET)
+    tracker_events.chat(events, LOW, level="low", categories=["suicide"])
+    tracker = connections["tracker"]
+    with tracker.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data "
+            "FROM events WHERE sender_id = %s AND type_name = 'user'",
+            [LOW],
+        )
+        late = cursor.fetchone()
+        cursor.execute("DELETE FROM events WHERE id = %s", [late[0]])  # not yet committed
+    started = time.time()
+    ingest(now=started)
+    assert Conversation.objects.get(conversation_id=LOW).highest_risk == 0
+
+    with tracker.cursor() as cursor:  # ... and now it commits
+        cursor.execute("INSERT INTO events VALUES (%s, %s, %s, %s, %s, %s, %s)", list(late))
+    assert ingest(now=started + 1) == 1
+    assert Conversation.objects.get(conversation_id=LOW).highest_risk == 1
+
+    # A gap that never fills (a rolled-back insert) is given up after a while.
+    with tracker.cursor() as cursor:
+        cursor.execute("DELETE FROM events WHERE id = %s", [late[0]])
+    tracker_events.chat(events, LOW)
+    from bot.web.console.models import IngestState
+
+    state = IngestState.objects.get()
+    state.gaps = {str(late[0] - 1000): started}
+    state.save()
+    ingest(now=started + GAP_PATIENCE_SECONDS + 1)
+    assert IngestState.objects.get().gaps == {}

@@ -9,6 +9,7 @@ from there in batches. Only the console's tables are written.
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 
 from django.db import connections, transaction
@@ -24,9 +25,12 @@ FALLBACK_INTENT = "nlu_fallback"
 # Actions that say nothing a reviewer needs: listening, and Rasa's own bookkeeping.
 QUIET_ACTIONS = frozenset({"action_listen", "action_session_start"})
 RISK_ENTITIES = {"risk_category": "categories", "risk_rule": "rules", "risk_modifier": "modifiers"}
+SELECT = f"SELECT id, sender_id, type_name, timestamp, data FROM {EVENTS_TABLE}"  # noqa: S608
+GAP_PATIENCE_SECONDS = 120
+MAX_TRACKED_GAPS = 10_000  # a bigger jump is erased events, not transactions in flight
 
 
-def ingest(batch: int = BATCH) -> int:
+def ingest(batch: int = BATCH, now: float | None = None) -> int:
     """Read every event not yet read; returns how many were read."""
     connection = connections[TRACKER_ALIAS]
     if EVENTS_TABLE not in connection.introspection.table_names():
@@ -36,26 +40,51 @@ def ingest(batch: int = BATCH) -> int:
     while True:
         with transaction.atomic():
             state = IngestState.objects.select_for_update().get(pk=1)
+            late = _read_ids(connection, [int(i) for i in state.gaps]) if state.gaps else []
             rows = _read(connection, state.last_event_id, batch)
-            if not rows:
-                return total
-            _store(rows)
-            state.last_event_id = rows[-1][0]
-            state.save(update_fields=["last_event_id"])
-        total += len(rows)
+            _store(late + rows)
+            _track_gaps(state, late, rows, time.time() if now is None else now)
+            state.save(update_fields=["last_event_id", "gaps"])
+        total += len(late) + len(rows)
+        if not rows:
+            return total
+
+
+def _track_gaps(state: IngestState, late: list[tuple], rows: list[tuple], now: float) -> None:
+    """Remember ids skipped over: on PostgreSQL a transaction that took its ids first may
+    commit after a later one. They are looked for again until GAP_PATIENCE_SECONDS pass
+    (ids of rolled-back inserts, or of events erased before they were read, never come)."""
+    found = {row[0] for row in late}
+    gaps = {
+        event_id: first_seen
+        for event_id, first_seen in state.gaps.items()
+        if int(event_id) not in found and now - first_seen < GAP_PATIENCE_SECONDS
+    }
+    if rows:
+        read = {row[0] for row in rows}
+        span = range(state.last_event_id + 1, rows[-1][0])
+        if len(span) - len(read) <= MAX_TRACKED_GAPS:
+            gaps.update({str(i): now for i in span if i not in read})
+        state.last_event_id = rows[-1][0]
+    state.gaps = gaps
 
 
 def _read(connection, after: int, batch: int) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, sender_id, type_name, timestamp, data FROM {EVENTS_TABLE} "  # noqa: S608
-            "WHERE id > %s ORDER BY id LIMIT %s",
-            [after, batch],
-        )
+        cursor.execute(f"{SELECT} WHERE id > %s ORDER BY id LIMIT %s", [after, batch])
+        return cursor.fetchall()
+
+
+def _read_ids(connection, event_ids: list[int]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(event_ids))
+        cursor.execute(f"{SELECT} WHERE id IN ({marks}) ORDER BY id", event_ids)
         return cursor.fetchall()
 
 
 def _store(rows: list[tuple]) -> None:
+    if not rows:
+        return
     senders = {row[1] for row in rows}
     conversations = {
         c.conversation_id: c for c in Conversation.objects.filter(conversation_id__in=senders)

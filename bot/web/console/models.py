@@ -104,6 +104,7 @@ class IngestState(models.Model):
     """How far Rasa's events table has been read."""
 
     last_event_id = models.BigIntegerField(default=0)
+    gaps = models.JSONField(default=dict)  # {skipped event id: when first missed (epoch s)}
 
 
 class SafetyLabel(models.Model):
