@@ -7,7 +7,7 @@ import pytest
 from bot.web.console.ingest import ingest
 from bot.web.console.models import Conversation, Entry, IngestState
 from tests import tracker_events
-from tests.tracker_events import bot, user
+from tests.tracker_events import ActionExecuted, bot, user
 
 QUIET = "aaaa0000aaaa0000aaaa0000aaaa0000"
 LOW = "bbbb1111bbbb1111bbbb1111bbbb1111"
@@ -37,7 +37,15 @@ def queue_ids(client, query=""):
 
 def test_ingest_summarises_each_conversation(events):
     tracker_events.chat(events, HIGH, level="high", categories=["self_harm"], region="uk")
-    tracker_events.save(events, HIGH, [user("/greet"), user("blorp", intent="nlu_fallback")])
+    tracker_events.save(
+        events,
+        HIGH,
+        [
+            user("/greet"),
+            user("blorp", intent="nlu_fallback"),
+            ActionExecuted("utter_ask_rephrase"),
+        ],
+    )
 
     assert ingest() > 0
     conversation = Conversation.objects.get(conversation_id=HIGH)
@@ -60,7 +68,7 @@ def test_ingest_summarises_each_conversation(events):
     }
     assert (flagged.intent, flagged.confidence) == ("greet", 0.93)
     kinds = list(conversation.entries.values_list("kind", flat=True))
-    assert kinds.count("action") == 1  # action_listen is left out
+    assert kinds.count("action") == 2  # action_listen is left out
     assert "slot" in kinds and "bot" in kinds
 
 

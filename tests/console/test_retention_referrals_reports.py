@@ -13,6 +13,7 @@ from bot.web.console.models import Conversation, Entry, SafetyLabel
 from bot.web.console.reports import build
 from bot.web.models import AuditEvent
 from tests import tracker_events
+from tests.tracker_events import ActionExecuted
 
 DAY = 86400
 OLD = "0000aaaa0000aaaa0000aaaa0000aaaa"
@@ -50,6 +51,8 @@ def test_retention_deletes_exactly_the_expired_conversations(events, settings, r
     assert label.entry is None and label.text == "hello"
     audit = AuditEvent.objects.get(action="retention.purged")
     assert audit.actor == "retention" and audit.detail["conversations"] == 2
+    on_hold = Conversation.objects.get(conversation_id=OLD_ON_HOLD)
+    assert audit.detail["oldest_kept"] == on_hold.last_event_at.isoformat()
 
 
 def test_visitor_erasure_removes_console_rows_and_labels_too(events, client, reviewer):
@@ -104,7 +107,11 @@ def test_reports_count_weeks_flags_referrals_and_crisis_referrals(
     tracker_events.chat(events, OLD, level="high", categories=["suicide"], at=now)
     tracker_events.chat(events, OLD_ON_HOLD, level="low", categories=["self_harm"], at=now)
     tracker_events.chat(events, RECENT, at=now)
-    tracker_events.save(events, RECENT, [tracker_events.user("zzz", intent="nlu_fallback")])
+    tracker_events.save(
+        events,
+        RECENT,
+        [tracker_events.user("zzz", intent="nlu_fallback"), ActionExecuted("utter_ask_rephrase")],
+    )
     ingest()
 
     report = build()

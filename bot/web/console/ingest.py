@@ -21,7 +21,10 @@ from bot.web.routers import TRACKER_ALIAS
 from bot.web.tracker import EVENTS_TABLE
 
 BATCH = 5000
-FALLBACK_INTENT = "nlu_fallback"
+# The bot's "I didn't understand" turns (data/rules/fallback.yml and Rasa's default).
+FALLBACK_ACTIONS = frozenset(
+    {"action_ask_affirmation", "utter_ask_rephrase", "utter_default", "action_default_fallback"}
+)
 # Actions that say nothing a reviewer needs: listening, and Rasa's own bookkeeping.
 QUIET_ACTIONS = frozenset({"action_listen", "action_session_start"})
 RISK_ENTITIES = {"risk_category": "categories", "risk_rule": "rules", "risk_modifier": "modifiers"}
@@ -156,6 +159,8 @@ def _entry(conversation: Conversation, event_id: int, kind: str, at, event: dict
         name = event.get("name") or ""
         if name in QUIET_ACTIONS:
             return None
+        if name in FALLBACK_ACTIONS:
+            conversation.fallbacks += 1
         entry.kind, entry.detail = Entry.Kind.ACTION, {"name": name}
         entry.confidence = event.get("confidence")
         return entry
@@ -184,8 +189,6 @@ def _user_entry(conversation: Conversation, entry: Entry, event: dict) -> Entry:
     if region and not conversation.region:
         conversation.region = region
     conversation.user_messages += 1
-    if entry.intent == FALLBACK_INTENT:
-        conversation.fallbacks += 1
     if entry.risk_level > conversation.highest_risk:
         conversation.highest_risk = entry.risk_level
     conversation.add_categories(risk["categories"])

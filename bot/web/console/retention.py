@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Max
+from django.db.models import Min
 
 from bot.web.console.ingest import ingest
 from bot.web.console.models import Conversation, SafetyLabel
@@ -33,7 +33,7 @@ def expired(now: datetime, days: int):
 def purge_expired(now: datetime, days: int) -> dict:
     conversations = list(expired(now, days).values_list("conversation_id", flat=True))
     events = sum(erase(c, keep_labels=True).events for c in conversations)
-    oldest_kept = Conversation.objects.aggregate(oldest=Max("last_event_at"))["oldest"]
+    oldest_kept = Conversation.objects.aggregate(oldest=Min("last_event_at"))["oldest"]
     return {
         "conversations": len(conversations),
         "events": events,
