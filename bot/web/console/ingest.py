@@ -12,7 +12,7 @@ import json
 import time
 from datetime import datetime, timezone
 
-from django.db import connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from bot.regions import normalise_region
 from bot.safety.rules import LEVELS
@@ -30,6 +30,14 @@ QUIET_ACTIONS = frozenset({"action_listen", "action_session_start"})
 RISK_ENTITIES = {"risk_category": "categories", "risk_rule": "rules", "risk_modifier": "modifiers"}
 SELECT = f"SELECT id, sender_id, type_name, timestamp, data FROM {EVENTS_TABLE}"  # noqa: S608
 GAP_PATIENCE_SECONDS = 120
+SUMMARY_FIELDS = (
+    "last_event_at", "region", "highest_risk", "risk_categories", "user_messages", "fallbacks",
+    "crisis_turns", "queue_rank",
+)  # fmt: skip
+ENTRY_FIELDS = (
+    "conversation", "event_id", "at", "kind", "text", "intent", "confidence", "risk_level",
+    "detail",
+)  # fmt: skip
 MAX_TRACKED_GAPS = 10_000  # a bigger jump is erased events, not transactions in flight
 
 
@@ -115,23 +123,54 @@ def _store(rows: list[tuple]) -> None:
     for conversation in conversations.values():
         conversation.pk = ids[conversation.conversation_id]
         conversation.update_rank()
-    Conversation.objects.bulk_update(
-        list(conversations.values()),
-        [
-            "last_event_at",
-            "region",
-            "highest_risk",
-            "risk_categories",
-            "user_messages",
-            "fallbacks",
-            "crisis_turns",
-            "queue_rank",
-        ],  # fmt: skip
-        batch_size=500,
-    )
+    _write_rows(Conversation, SUMMARY_FIELDS, conversations.values(), update=True)
     for entry in entries:
         entry.conversation_id = entry.conversation.pk
-    Entry.objects.bulk_create(entries, batch_size=1000, ignore_conflicts=True)
+    _write_rows(Entry, ENTRY_FIELDS, entries, update=False)
+
+
+def _write_rows(model, fields: tuple[str, ...], objects, update: bool) -> None:
+    """UPDATE (by id) or INSERT (skipping event ids already read) many rows in one go.
+
+    Django's bulk_update builds a CASE expression per object and field in Python, and
+    bulk_create converts value by value: together ten times slower than this."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    columns = [model._meta.get_field(name) for name in fields]
+    rows = [
+        [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
+        + ([obj.pk] if update else [])
+        for obj in objects
+    ]
+    if not rows:
+        return
+    table = model._meta.db_table
+    names = [field.column for field in columns]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one statement for all rows
+            from psycopg2.extras import execute_values
+
+            if update:
+                assignments = ", ".join(f"{name} = v.{name}" for name in names)
+                sql = (
+                    f"UPDATE {table} AS t SET {assignments} FROM (VALUES %s) "  # noqa: S608
+                    f"AS v({', '.join(names)}, id) WHERE t.id = v.id"
+                )
+            else:
+                sql = (
+                    f"INSERT INTO {table} ({', '.join(names)}) VALUES %s "  # noqa: S608
+                    "ON CONFLICT (event_id) DO NOTHING"
+                )
+            execute_values(cursor.cursor, sql, rows, page_size=1000)
+        elif update:
+            assignments = ", ".join(f"{name} = %s" for name in names)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608
+        else:
+            marks = ", ".join(["%s"] * len(names))
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) "  # noqa: S608
+                "ON CONFLICT (event_id) DO NOTHING",
+                rows,
+            )
 
 
 def _event(data) -> dict:
