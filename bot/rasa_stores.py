@@ -1,0 +1,82 @@
+"""Rasa's tracker and lock stores, as Lantern runs them (endpoints.yml names these classes).
+
+- ``IndexedSQLTrackerStore``: Rasa's SQLTrackerStore plus the indexes Rasa does not
+  create. Rasa indexes only ``sender_id``, yet on every turn it looks for the
+  conversation's latest ``session_started`` and reads the events after it.
+- ``LanternLockStore``: one conversation's messages are handled one at a time.
+  Without ``REDIS_URL`` it is Rasa's in-memory ticket lock (one Rasa process).
+  With ``REDIS_URL`` it is redis-py's own ``Lock`` (SET NX PX to take it, a Lua
+  script to release it only by its owner), which is atomic; Rasa Open Source's
+  RedisLockStore reads, changes and writes its ticket list in three steps and can
+  let two instances process one conversation at once (Rasa issue #9213).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError
+from rasa.core.tracker_store import SQLTrackerStore
+from redis.exceptions import LockError as RedisLockError
+
+logger = logging.getLogger(__name__)
+
+# name -> columns; CREATE INDEX IF NOT EXISTS works on SQLite and PostgreSQL alike.
+TRACKER_INDEXES = {
+    "events_sender_type_time": "sender_id, type_name, timestamp",
+    "events_sender_id": "sender_id, id",
+}
+LOCK_KEY_PREFIX = "lantern:lock:"
+
+
+class IndexedSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        table = self.SQLEvent.__tablename__
+        with self.engine.begin() as connection:
+            for name, columns in TRACKER_INDEXES.items():
+                connection.exec_driver_sql(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"
+                )
+
+
+class LanternLockStore(InMemoryLockStore):
+    def __init__(self, endpoint_config: Any = None, redis_url: str | None = None) -> None:
+        super().__init__()
+        url = redis_url or os.environ.get("REDIS_URL") or None
+        self.redis = redis.asyncio.Redis.from_url(url) if url else None
+        logger.info("Lock store: %s", "redis-py Lock on REDIS_URL" if url else "in memory")
+
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = 1,
+    ) -> AsyncGenerator[Any, None]:
+        if self.redis is None:
+            async with super().lock(conversation_id, lock_lifetime, wait_time_in_seconds) as held:
+                yield held
+            return
+        # The lifetime bounds a turn whose process died; waiting is bounded by it too.
+        held = self.redis.lock(
+            LOCK_KEY_PREFIX + conversation_id,
+            timeout=lock_lifetime,
+            sleep=0.02,
+            blocking_timeout=lock_lifetime,
+            thread_local=False,
+        )
+        if not await held.acquire():
+            raise LockError(f"Could not acquire the lock for conversation '{conversation_id}'.")
+        try:
+            yield held
+        finally:
+            try:
+                await held.release()
+            except RedisLockError:  # it outlived its lifetime: another turn may have it now
+                logger.warning("The lock of conversation %s expired while held.", conversation_id)

@@ -1,0 +1,80 @@
+"""The lock store keeps one conversation's turns apart across instances; the tracker indexes."""
+
+import asyncio
+import os
+import uuid
+
+import pytest
+import redis
+
+from bot.rasa_stores import TRACKER_INDEXES, IndexedSQLTrackerStore, LanternLockStore
+
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url():
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.ConnectionError:
+        pytest.fail(
+            f"Redis is not running at {REDIS_URL}: start it with "
+            "'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\"'"
+        )
+    return REDIS_URL
+
+
+async def turns_overlap(stores, conversation_id, turns=40):
+    """Run ``turns`` turns of one conversation spread over ``stores`` (instances)."""
+    inside, overlaps, order = 0, 0, []
+
+    async def turn(number):
+        nonlocal inside, overlaps
+        store = stores[number % len(stores)]
+        async with store.lock(conversation_id, lock_lifetime=10, wait_time_in_seconds=0.001):
+            inside += 1
+            overlaps += inside > 1
+            await asyncio.sleep(0.002)  # the turn's work, with a chance for others to cut in
+            order.append(number)
+            inside -= 1
+
+    await asyncio.gather(*(turn(n) for n in range(turns)))
+    return overlaps, order
+
+
+def test_two_instances_never_handle_one_conversation_at_once(redis_url):
+    async def run():
+        instances = [LanternLockStore(redis_url=redis_url) for _ in range(2)]
+        return await turns_overlap(instances, uuid.uuid4().hex)
+
+    overlaps, order = asyncio.run(run())
+    assert overlaps == 0
+    assert sorted(order) == list(range(40))
+
+
+def test_without_redis_it_is_rasas_in_memory_ticket_lock(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    store = LanternLockStore()
+    assert store.redis is None
+    overlaps, order = asyncio.run(turns_overlap([store], "one-process"))
+    assert overlaps == 0 and order == list(range(40))  # tickets keep arrival order
+
+
+def test_a_lock_left_by_a_dead_instance_expires(redis_url):
+    conversation = uuid.uuid4().hex
+    redis.Redis.from_url(redis_url).set(f"lantern:lock:{conversation}", "dead", px=300)
+
+    async def run():
+        async with LanternLockStore(redis_url=redis_url).lock(conversation, lock_lifetime=5):
+            return True
+
+    assert asyncio.run(run())
+
+
+def test_tracker_store_adds_the_indexes_rasa_does_not(tmp_path):
+    import sqlalchemy as sa
+
+    store = IndexedSQLTrackerStore(host=f"sqlite:///{tmp_path}/tracker.db")
+    IndexedSQLTrackerStore(host=f"sqlite:///{tmp_path}/tracker.db")  # again: no error
+    names = {index["name"] for index in sa.inspect(store.engine).get_indexes("events")}
+    assert set(TRACKER_INDEXES) <= names
