@@ -133,6 +133,20 @@ export-safety-cases: $(VENV)/.installed ## write reviewers' safety labels to tes
 bench-console: $(VENV)/.installed ## staff console page and ingest times, 10,000 conversations, SQLite and PostgreSQL
 	$(BIN)/python -m bot.web.console.bench
 
+# pip-audit needs a newer `packaging` than Rasa's pin (<21) allows in .venv: it has its own.
+TOOLS := .venv-tools
+AUDIT_IGNORE = awk '/^```audit-ignore/ {f=1; next} /^```/ {f=0} f && NF && $$1 !~ /^\#/ {print "--ignore-vuln=" $$1}' SECURITY.md
+
+$(TOOLS)/.installed:
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.10 was not found: see make install."; exit 1; fi
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "pip-audit==2.10.1"
+	@touch $@
+
+audit: $(TOOLS)/.installed ## pip-audit requirements.lock; fails on findings not listed in SECURITY.md (needs PyPI's JSON API)
+	$(TOOLS)/bin/pip-audit --requirement requirements.lock --no-deps --disable-pip --strict \
+	  --progress-spinner off $(AUDIT_FLAGS) $$($(AUDIT_IGNORE))
+
 widget-help: $(VENV)/.installed ## regenerate the widget's copy of the crisis services after editing data/resources
 	$(BIN)/python -m bot.web.crisis_help
 

@@ -19,6 +19,9 @@ SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@-]+$")
 # C0 control characters other than tab and newline, plus DEL. PostgreSQL
 # refuses NUL in text columns, and none of these mean anything in a chat.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Lone UTF-16 surrogates arrive as JSON escapes ("\\ud800") and cannot be encoded
+# as UTF-8: spaCy's tokenizer (and so the safety screen) fails on them.
+SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 class InvalidMessage(ValueError):
@@ -39,7 +42,7 @@ def parse_webhook_body(body: bytes) -> IncomingMessage:
         payload = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise InvalidMessage("The request body must be UTF-8 encoded JSON.") from error
-    except json.JSONDecodeError as error:
+    except (ValueError, RecursionError) as error:  # also numbers past 4,300 digits, deep nesting
         raise InvalidMessage(
             'The request body must be JSON like {"sender": "...", "message": "..."}.'
         ) from error
@@ -57,7 +60,7 @@ def parse_webhook_body(body: bytes) -> IncomingMessage:
     text = payload.get("message")
     if not isinstance(text, str):
         raise InvalidMessage('"message" is required and must be a string.')
-    text = CONTROL_CHARACTERS.sub(" ", text).strip()
+    text = SURROGATES.sub("\ufffd", CONTROL_CHARACTERS.sub(" ", text)).strip()
     if not text:
         raise InvalidMessage('"message" is empty: type something to send.')
     truncated = len(text) > MAX_MESSAGE_CHARS

@@ -22,6 +22,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
+from bot.messages import SURROGATES
 from bot.safety.rules import (
     LEVELS,
     REPORTED_KINDS,
@@ -152,7 +153,8 @@ class RiskScreen:
 
     def normalise_text(self, text: str) -> str:
         """Lower case, plain characters, slang and abbreviations spelled out."""
-        text = unicodedata.normalize("NFKC", text).lower()
+        # Lone surrogates (from JSON escapes) cannot be tokenised: the screen must not fail.
+        text = SURROGATES.sub("\ufffd", unicodedata.normalize("NFKC", text)).lower()
         text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
         text = re.sub(r"(?<=[a-z])[-_/](?=[a-z])", " ", text)
         text = re.sub(r"([a-z])\1{2,}", r"\1\1", text)  # "sooo" -> "soo", "killlll" -> "kill"

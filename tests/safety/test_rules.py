@@ -111,3 +111,9 @@ def test_loader_names_the_file_and_rule(rules_copy, file, addition, complaint):
     with pytest.raises(RuleError, match=complaint) as error:
         load_rules(rules_copy)
     assert file in str(error.value)
+
+
+@pytest.mark.parametrize("text", ["i want to kill myself \ud800", "\udfff i want to kill myself"])
+def test_a_lone_surrogate_does_not_stop_the_screen(text, screen):
+    """Any channel may pass one through from a JSON escape; the screen still reads the rest."""
+    assert screen.screen(text).level == "high"

@@ -40,7 +40,10 @@ def test_valid_message_passes_through():
         (body(sender="a", message=""), "empty"),
         (body(sender="a", message="  \n\t "), "empty"),
         (body(sender="a", message="\x00\x01\x02"), "empty"),
+        (b'{"sender": "a", "message": "hi", "m": ' + b"[" * 100_000, "must be JSON"),
+        (b'{"sender": "a", "message": "hi", "n": ' + b"9" * 5000 + b"}", "must be JSON"),
     ],
+    ids=lambda value: repr(value)[:40],
 )
 def test_bad_bodies_are_refused_with_a_sentence(raw, complaint):
     with pytest.raises(InvalidMessage, match=re.escape(complaint)):
@@ -56,6 +59,12 @@ def test_oversized_message_is_cut_to_the_documented_limit():
 def test_control_characters_are_removed_but_newlines_kept():
     incoming = parse_webhook_body(body(sender="a", message="one\x00two\nthree\x1b"))
     assert incoming.text == "one two\nthree"
+
+
+def test_lone_surrogates_are_replaced_so_the_screen_can_read_the_message():
+    incoming = parse_webhook_body(b'{"sender": "a", "message": "i want to die \\ud800"}')
+    assert incoming.text == "i want to die \ufffd"
+    incoming.text.encode("utf-8")  # spaCy's tokenizer needs this to work
 
 
 @pytest.mark.parametrize("metadata", ["uk", ["uk"], {"blob": "x" * 5000}])
