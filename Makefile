@@ -73,6 +73,11 @@ run: $(MODEL) ## train if needed, then start Rasa, the action server, the web si
 	@echo "  referrals      posted to REFERRAL_WEBHOOK_URL, or kept in the outbox for staff"
 	$(BIN)/honcho start -f Procfile
 
+run-prod: $(MODEL) ## production profile here: RASA_INSTANCES Rasa + action servers behind nginx, PostgreSQL, Redis
+	@command -v nginx >/dev/null || { echo "nginx is missing: apt-get install nginx-light"; exit 1; }
+	$(BIN)/python -m bot.production write
+	$(BIN)/honcho start --app-root $(CURDIR) -f var/prod/Procfile
+
 lint: $(VENV)/.installed ## ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -82,7 +87,7 @@ validate: $(VENV)/.installed ## rasa data validate, warnings are errors (form qu
 	  --data data/nlu data/rules data/stories --fail-on-warnings
 
 unit: $(VENV)/.installed ## pytest without the slow end-to-end and browser tests
-	$(BIN)/pytest -m "not e2e and not browser"
+	$(BIN)/pytest -m "not e2e and not browser and not cluster"
 
 console-pg: $(VENV)/.installed ## the staff console's tests on PostgreSQL, when PG_TEST_URL is set
 	@if [ -z "$${PG_TEST_URL:-}" ]; then \
@@ -97,6 +102,10 @@ conversation-tests: $(MODEL) ## Rasa conversation tests (tests/stories)
 
 e2e: $(MODEL) ## start the three real processes on free ports and talk to them
 	$(BIN)/pytest -m e2e
+
+cluster: $(MODEL) ## production profile: 2 Rasa instances behind nginx, PostgreSQL, Redis; faults
+	@command -v nginx >/dev/null || apt-get install -y --no-install-recommends nginx-light
+	$(BIN)/pytest -m cluster
 
 browser: $(MODEL) $(CHROMIUM) ## the chat widget in Debian's Chromium against the real processes
 	$(BIN)/pytest -m browser
@@ -153,7 +162,7 @@ widget-help: $(VENV)/.installed ## regenerate the widget's copy of the crisis se
 bench-screen: $(VENV)/.installed ## risk screen speed on one core
 	taskset -c 0 $(BIN)/python -m bot.safety.bench
 
-test: lint validate unit console-pg conversation-tests e2e browser ## everything CI runs
+test: lint validate unit console-pg conversation-tests e2e browser cluster ## everything CI runs
 	@echo "make test: all checks passed"
 
 clean: ## remove the model, results and local databases (keeps .venv)

@@ -3,7 +3,8 @@
 Rasa's own RestInput answers a JSON array or a missing field with a 500, logs
 message text on failure and takes the channel name from the request. This one
 validates the body first (bot.messages), never logs message text, and answers a
-failure inside Rasa with a polite message that still points to emergency help.
+failure inside Rasa, or a turn that produced no reply, with a polite message that
+still points to emergency help.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.messages import InvalidMessage, parse_webhook_body
+from bot.rasa_stores import without_memory_fallback
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class ValidatedRestInput(RestInput):
             except InvalidMessage as error:
                 return response.json({"error": str(error)}, status=400)
 
+            without_memory_fallback(getattr(request.app.ctx, "agent", None))
             metadata = dict(incoming.metadata)
             if incoming.truncated:
                 metadata["truncated"] = True
@@ -68,6 +71,11 @@ class ValidatedRestInput(RestInput):
                 return response.json(
                     collector.messages + [{"recipient_id": incoming.sender, "text": APOLOGY}]
                 )
+            if not collector.messages:
+                # Every turn of this bot says something: silence means a part failed on
+                # the way (Rasa logs an unreachable action server and carries on).
+                logger.warning("No reply for a message (conversation %s).", incoming.sender)
+                return response.json([{"recipient_id": incoming.sender, "text": APOLOGY}])
             return response.json(collector.messages)
 
         return webhook

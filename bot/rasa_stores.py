@@ -1,8 +1,14 @@
 """Rasa's tracker and lock stores, as Lantern runs them (endpoints.yml names these classes).
 
 - ``IndexedSQLTrackerStore``: Rasa's SQLTrackerStore plus the indexes Rasa does not
-  create. Rasa indexes only ``sender_id``, yet on every turn it looks for the
-  conversation's latest ``session_started`` and reads the events after it.
+  create (Rasa indexes only ``sender_id``, yet on every turn it looks for the
+  conversation's latest ``session_started`` and reads the events after it), and
+  patience: when the database is unreachable it retries for
+  TRACKER_DB_PATIENCE_SECONDS before failing. Rasa's own wrapper would otherwise
+  carry on with an empty conversation kept in memory, losing its history (a
+  crisis flag included) and every event until the database is back;
+  ``without_memory_fallback`` removes that wrapper, so a longer outage is an error
+  the visitor is told about, never a silent loss.
 - ``LanternLockStore``: one conversation's messages are handled one at a time.
   Without ``REDIS_URL`` it is Rasa's in-memory ticket lock (one Rasa process).
   With ``REDIS_URL`` it is redis-py's own ``Lock`` (SET NX PX to take it, a Lua
@@ -13,16 +19,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import time
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
 from redis.exceptions import LockError as RedisLockError
+from sqlalchemy.exc import DBAPIError
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +42,7 @@ TRACKER_INDEXES = {
     "events_sender_id": "sender_id, id",
 }
 LOCK_KEY_PREFIX = "lantern:lock:"
+PATIENCE_SECONDS = float(os.environ.get("TRACKER_DB_PATIENCE_SECONDS", "20"))
 
 
 class IndexedSQLTrackerStore(SQLTrackerStore):
@@ -43,6 +54,42 @@ class IndexedSQLTrackerStore(SQLTrackerStore):
                 connection.exec_driver_sql(
                     f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"
                 )
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        return await _patiently(super().retrieve, sender_id)
+
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        return await _patiently(super().retrieve_full_tracker, sender_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await _patiently(super().save, tracker)
+
+
+async def _patiently(call, argument):
+    """Retry while the database cannot be reached (it is restarting, or failing over)."""
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    delay = 0.25
+    while True:
+        try:
+            return await call(argument)
+        except DBAPIError as error:
+            if not error.connection_invalidated and "connect" not in str(error).lower():
+                raise
+            if time.monotonic() + delay > deadline:
+                raise
+            logger.warning("Tracker store unreachable; retrying in %.1f s.", delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+def without_memory_fallback(agent: Any) -> None:
+    """Take away Rasa's FailSafeTrackerStore, which on any database error answers from an
+    empty in-memory conversation and keeps what follows only in memory."""
+    store = getattr(agent, "tracker_store", None)
+    if isinstance(store, FailSafeTrackerStore):
+        agent.tracker_store = store._tracker_store
+        if getattr(agent, "processor", None) is not None:
+            agent.processor.tracker_store = store._tracker_store
 
 
 class LanternLockStore(InMemoryLockStore):

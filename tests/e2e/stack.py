@@ -72,12 +72,15 @@ class Stack:
                     f"{name} exited with {process.returncode}: {self.log_tail(name)}"
                 )
             try:
-                if requests.get(self.url(name, READY_PATHS[name]), timeout=2).ok:
+                if requests.get(self.url(name, self.ready_path(name)), timeout=2).ok:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still loading
                 pass
             time.sleep(1)
         raise TimeoutError(f"{name} was not ready after {timeout} s: {self.log_tail(name)}")
+
+    def ready_path(self, name: str) -> str:
+        return READY_PATHS[name]
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name, None)
@@ -95,10 +98,14 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
     def __enter__(self) -> Stack:
-        for name in self.names:
-            self.start(name)
-        for name in self.names:
-            self.wait_until_ready(name)
+        try:
+            for name in self.names:
+                self.start(name)
+            for name in self.names:
+                self.wait_until_ready(name)
+        except BaseException:
+            self.__exit__()  # no orphans when one of them fails to start
+            raise
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -598,7 +598,8 @@
     const timer = window.setTimeout(function () { controller.abort(); }, REPLY_TIMEOUT_MS);
     return fetch(config.webhook, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      // The header lets a load balancer keep a conversation on one Rasa instance.
+      headers: { "Content-Type": "application/json", "X-Lantern-Conversation": conversation },
       body: JSON.stringify({ sender: conversation, message: text, metadata: { region: state.region } }),
       credentials: "omit",
       signal: controller.signal,
