@@ -5,30 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 
-from django.conf import settings
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.slots import AnySlot
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.web.tracker import rasa_tracker_store
 
 SLOTS = ("risk_level", "region")
 
 
 def tracker_store() -> SQLTrackerStore:
     """Rasa's store on Django's `tracker` test database, SQLite or PostgreSQL."""
-    db = settings.DATABASES["tracker"]
-    if db["ENGINE"].endswith("sqlite3"):
-        return SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db["NAME"]))
-    return SQLTrackerStore(
-        Domain.empty(),
-        dialect="postgresql",
-        host=db["HOST"] or "127.0.0.1",
-        port=int(db["PORT"] or 5432),
-        db=db["NAME"],
-        username=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-    )
+    return rasa_tracker_store()
 
 
 def empty(store: SQLTrackerStore) -> None:

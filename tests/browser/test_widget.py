@@ -259,13 +259,17 @@ def test_visitor_deletes_the_conversation_from_the_tracker_store(stack, widget):
     assert "anxious" not in detail
 
 
-def test_breathing_exercise_shows_an_animated_pacer(widget):
+def box_breathing_pacer(widget):
+    """Start box breathing and go to its paced step."""
     widget.open()
     widget.send("/do_box_breathing")
     widget.choose("Next")
     widget.choose("Next")
+    return widget.page.locator(".lantern-pacer").last
 
-    pacer = widget.page.locator(".lantern-pacer").last
+
+def test_breathing_exercise_shows_an_animated_pacer(widget):
+    pacer = box_breathing_pacer(widget)
     expect(pacer.locator(".lantern-pacer-label")).to_contain_text("Breathe in")
     expect(pacer.locator(".lantern-pacer-shape")).to_have_class(
         re.compile("lantern-pacer-shape--full")
@@ -280,12 +284,7 @@ def test_breathing_exercise_shows_an_animated_pacer(widget):
 
 @pytest.mark.parametrize("context_options", [{"reduced_motion": "reduce"}])
 def test_pacer_keeps_still_when_the_visitor_asks_for_reduced_motion(widget):
-    widget.open()
-    widget.send("/do_box_breathing")
-    widget.choose("Next")
-    widget.choose("Next")
-
-    pacer = widget.page.locator(".lantern-pacer").last
+    pacer = box_breathing_pacer(widget)
     expect(pacer.locator(".lantern-pacer-label")).to_contain_text("Breathe in")
     shape = pacer.locator(".lantern-pacer-shape")
     assert shape.evaluate("s => getComputedStyle(s).transitionDuration") == "0s"

@@ -346,8 +346,10 @@ def run_backend(backend: str) -> None:
     django.setup()
     from django.core.management import call_command
 
+    from bot.web.tracker import rasa_tracker_store
+
     call_command("migrate", database="default", verbosity=0)
-    store = tracker_store()
+    store = rasa_tracker_store()
     rng = random.Random(SEED)  # noqa: S311 - made-up conversations, not secrets
     plans = plan_conversations(rng)
 
@@ -369,26 +371,6 @@ def run_backend(backend: str) -> None:
             f"{PREFIX} backend={backend} page={name} median_ms={statistics.median(runs):.0f} "
             f"max_ms={max(runs):.0f}"
         )
-
-
-def tracker_store():
-    """Rasa's own SQLTrackerStore on the `tracker` database: it creates the events table."""
-    from django.conf import settings
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.domain import Domain
-
-    db = settings.DATABASES["tracker"]
-    if db["ENGINE"].endswith("sqlite3"):
-        return SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db["NAME"]))
-    return SQLTrackerStore(
-        Domain.empty(),
-        dialect="postgresql",
-        host=db["HOST"] or "127.0.0.1",
-        port=int(db["PORT"] or 5432),
-        db=db["NAME"],
-        username=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-    )
 
 
 def insert_conversations(rng: random.Random, store, plans: list[Plan]) -> int:

@@ -267,43 +267,37 @@ def _csv_lines(rows):
     yield buffer.getvalue()
 
 
-@staff("console.view_conversation")
-def export(request):
+def _export(request, redacted: bool, **audit):
+    """The filtered queue's messages as CSV or JSONL, recorded in the audit log."""
     ingest()
     file_format = "jsonl" if request.GET.get("format") == "jsonl" else "csv"
     filters = QueueFilter(request.GET or None)
     conversations = filters.filter(Conversation.objects.all())
     record(
         request,
-        "export.redacted",
+        "export.redacted" if redacted else "export.unredacted",
         "",
         format=file_format,
         filters=filters.data.dict() if filters.data else {},
         conversations=conversations.count(),
+        **audit,
     )
-    return _export_response(_export_rows(conversations, redacted=True), file_format, True)
+    rows = _export_rows(conversations, redacted=redacted)
+    return _export_response(rows, file_format, redacted)
+
+
+@staff("console.view_conversation")
+def export(request):
+    return _export(request, redacted=True)
 
 
 @staff("console.export_unredacted")
 def export_unredacted(request):
-    filters = QueueFilter(request.GET or None)
     form = UnredactedExportForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():
         context = {"form": form, "query": request.GET.urlencode()}
         return render(request, "console/export_unredacted.html", context)
-    ingest()
-    conversations = filters.filter(Conversation.objects.all())
-    file_format = "jsonl" if request.GET.get("format") == "jsonl" else "csv"
-    record(
-        request,
-        "export.unredacted",
-        "",
-        reason=form.cleaned_data["reason"],
-        format=file_format,
-        filters=filters.data.dict() if filters.data else {},
-        conversations=conversations.count(),
-    )
-    return _export_response(_export_rows(conversations, redacted=False), file_format, False)
+    return _export(request, redacted=False, reason=form.cleaned_data["reason"])
 
 
 # --- audit log and reports ----------------------------------------------------------------
