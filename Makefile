@@ -142,6 +142,22 @@ export-safety-cases: $(VENV)/.installed ## write reviewers' safety labels to tes
 bench-console: $(VENV)/.installed ## staff console page and ingest times, 10,000 conversations, SQLite and PostgreSQL
 	$(BIN)/python -m bot.web.console.bench
 
+# locust has its own venv: its dependencies conflict with Rasa's pins, and it needs Python >= 3.11.
+BENCH_VENV := .venv-bench
+BENCH_PYTHON = $(firstword $(foreach p,python3.11 python3.12 $(wildcard $(HOME)/.pyenv/versions/3.1[12]*/bin/python3.1[12]),$(shell $(p) -c 'import sys; print(sys.executable)' 2>/dev/null)))
+
+$(BENCH_VENV)/.installed:
+	@if [ -z "$(BENCH_PYTHON)" ]; then echo "locust needs Python 3.11 or newer: install python3.11."; exit 1; fi
+	$(BENCH_PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet "locust==2.47.0"
+	@touch $@
+
+bench: $(MODEL) $(BENCH_VENV)/.installed ## load test, embedded profile: 20 visitors for 60 s, latency, msgs/s, memory (about 3 min)
+	$(RASA_ENV) $(BIN)/python -m tests.load.bench
+
+bench-prod: $(MODEL) $(BENCH_VENV)/.installed ## the same through nginx with 1, then 2 Rasa instances (needs PostgreSQL, Redis, nginx; about 5 min)
+	$(RASA_ENV) $(BIN)/python -m tests.load.bench --prod
+
 # pip-audit needs a newer `packaging` than Rasa's pin (<21) allows in .venv: it has its own.
 TOOLS := .venv-tools
 AUDIT_IGNORE = awk '/^```audit-ignore/ {f=1; next} /^```/ {f=0} f && NF && $$1 !~ /^\#/ {print "--ignore-vuln=" $$1}' SECURITY.md
