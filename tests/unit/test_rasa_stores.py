@@ -45,7 +45,11 @@ async def turns_overlap(stores, conversation_id, turns=40):
 def test_two_instances_never_handle_one_conversation_at_once(redis_url):
     async def run():
         instances = [LanternLockStore(redis_url=redis_url) for _ in range(2)]
-        return await turns_overlap(instances, uuid.uuid4().hex)
+        try:
+            return await asyncio.wait_for(turns_overlap(instances, uuid.uuid4().hex), 60)
+        finally:
+            for instance in instances:
+                await instance.redis.close(close_connection_pool=True)
 
     overlaps, order = asyncio.run(run())
     assert overlaps == 0
@@ -65,8 +69,12 @@ def test_a_lock_left_by_a_dead_instance_expires(redis_url):
     redis.Redis.from_url(redis_url).set(f"lantern:lock:{conversation}", "dead", px=300)
 
     async def run():
-        async with LanternLockStore(redis_url=redis_url).lock(conversation, lock_lifetime=5):
-            return True
+        store = LanternLockStore(redis_url=redis_url)
+        try:
+            async with store.lock(conversation, lock_lifetime=5):
+                return True
+        finally:
+            await store.redis.close(close_connection_pool=True)
 
     assert asyncio.run(run())
 
