@@ -30,6 +30,10 @@ APOLOGY = (
 )
 
 
+# Rasa's own commands that rightly answer nothing (the conversation is reset or rewound).
+SILENT_COMMANDS = ("/restart", "/back", "/session_start")
+
+
 class ValidatedRestInput(RestInput):
     """POST /webhooks/rest/webhook with {"sender", "message", "metadata"}."""
 
@@ -71,7 +75,7 @@ class ValidatedRestInput(RestInput):
                 return response.json(
                     collector.messages + [{"recipient_id": incoming.sender, "text": APOLOGY}]
                 )
-            if not collector.messages:
+            if not collector.messages and not incoming.text.startswith(SILENT_COMMANDS):
                 # Every turn of this bot says something: silence means a part failed on
                 # the way (Rasa logs an unreachable action server and carries on).
                 logger.warning("No reply for a message (conversation %s).", incoming.sender)
