@@ -16,6 +16,16 @@ def stack(tmp_path_factory):
 
 
 @pytest.fixture
+def events():
+    """Rasa's own SQLTrackerStore on the test tracker database, emptied afterwards."""
+    from tests import tracker_events
+
+    store = tracker_events.tracker_store()
+    yield store
+    tracker_events.empty(store)
+
+
+@pytest.fixture
 def anyio_backend():
     """Async tests run on asyncio, as Rasa and the action server do."""
     return "asyncio"

@@ -20,6 +20,12 @@ def tracker_store() -> SQLTrackerStore:
     return rasa_tracker_store()
 
 
+def senders(store: SQLTrackerStore) -> set[str]:
+    """Every conversation id with events in the store."""
+    with store.session_scope() as session:
+        return {row.sender_id for row in session.query(store.SQLEvent)}
+
+
 def empty(store: SQLTrackerStore) -> None:
     with store.session_scope() as session:
         session.query(store.SQLEvent).delete()

@@ -5,8 +5,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from tests import tracker_events
-
 PASSWORD = "correct horse battery staple"
 
 
@@ -17,14 +15,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(
                 pytest.mark.django_db(databases=["default", "tracker"], transaction=True)
             )
-
-
-@pytest.fixture
-def events():
-    """Rasa's own SQLTrackerStore on the test tracker database, emptied afterwards."""
-    store = tracker_events.tracker_store()
-    yield store
-    tracker_events.empty(store)
 
 
 def make_user(username, role):

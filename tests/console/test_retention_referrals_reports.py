@@ -22,11 +22,6 @@ RECENT = "2222cccc2222cccc2222cccc2222cccc"
 OLD_NOT_YET_READ = "3333dddd3333dddd3333dddd3333dddd"
 
 
-def senders_in_tracker(store):
-    with store.session_scope() as session:
-        return {row.sender_id for row in session.query(store.SQLEvent)}
-
-
 def test_retention_deletes_exactly_the_expired_conversations(events, settings, reviewer):
     now = time.time()
     tracker_events.chat(events, OLD, level="high", categories=["suicide"], at=now - 91 * DAY)
@@ -43,7 +38,7 @@ def test_retention_deletes_exactly_the_expired_conversations(events, settings, r
 
     call_command("purge_expired", days=90)
 
-    assert senders_in_tracker(events) == {OLD_ON_HOLD, RECENT}
+    assert tracker_events.senders(events) == {OLD_ON_HOLD, RECENT}
     kept = set(Conversation.objects.values_list("conversation_id", flat=True))
     assert kept == {OLD_ON_HOLD, RECENT}
     assert not Entry.objects.filter(conversation__conversation_id=OLD).exists()
@@ -67,7 +62,7 @@ def test_visitor_erasure_removes_console_rows_and_labels_too(events, client, rev
         "/privacy/delete-conversation", {"conversation_id": RECENT}, content_type="application/json"
     )
     assert not Conversation.objects.exists() and not SafetyLabel.objects.exists()
-    assert senders_in_tracker(events) == set()
+    assert tracker_events.senders(events) == set()
 
 
 @pytest.fixture

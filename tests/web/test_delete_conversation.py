@@ -15,38 +15,25 @@ VISITOR = "0123456789abcdef0123456789abcdef"
 SOMEONE_ELSE = "fedcba9876543210fedcba9876543210"
 
 
-@pytest.fixture
-def tracker_store():
-    """Rasa's own SQL tracker store on the test tracker database, emptied afterwards."""
-    store = tracker_events.tracker_store()
-    yield store
-    tracker_events.empty(store)
-
-
 def save_conversation(store, sender, risk_levels=()):
     events = [user("hello"), bot("Hi, I'm an AI self-help assistant.")]
     events += [tracker_events.SlotSet("risk_level", level) for level in risk_levels]
     tracker_events.save(store, sender, events)
 
 
-def stored_senders(store):
-    with store.session_scope() as session:
-        return {row.sender_id for row in session.query(store.SQLEvent)}
-
-
 def post(client, body):
     return client.post(URL, data=json.dumps(body), content_type="application/json")
 
 
-def test_deletes_only_that_conversation_and_records_it_without_content(client, tracker_store):
-    save_conversation(tracker_store, VISITOR, risk_levels=["low", "high"])
-    save_conversation(tracker_store, SOMEONE_ELSE)
+def test_deletes_only_that_conversation_and_records_it_without_content(client, events):
+    save_conversation(events, VISITOR, risk_levels=["low", "high"])
+    save_conversation(events, SOMEONE_ELSE)
 
     response = post(client, {"conversation_id": VISITOR})
 
     assert response.status_code == 200
     assert response.json() == {"deleted": True, "events": 4}
-    assert stored_senders(tracker_store) == {SOMEONE_ELSE}
+    assert tracker_events.senders(events) == {SOMEONE_ELSE}
     entry = AuditEvent.objects.get()
     assert (entry.actor, entry.action, entry.target) == (
         "visitor",
@@ -57,9 +44,9 @@ def test_deletes_only_that_conversation_and_records_it_without_content(client, t
     assert "hello" not in json.dumps(entry.detail)
 
 
-def test_deleting_again_or_before_any_message_is_harmless(client, tracker_store):
+def test_deleting_again_or_before_any_message_is_harmless(client, events):
     assert post(client, {"conversation_id": VISITOR}).json() == {"deleted": True, "events": 0}
-    save_conversation(tracker_store, VISITOR)
+    save_conversation(events, VISITOR)
     post(client, {"conversation_id": VISITOR})
     assert post(client, {"conversation_id": VISITOR}).json()["events"] == 0
     assert AuditEvent.objects.count() == 3
@@ -79,12 +66,12 @@ def test_deleting_again_or_before_any_message_is_harmless(client, tracker_store)
         b'{"sender": "0123456789abcdef0123456789abcdef"}',
     ],
 )
-def test_anything_but_a_widget_conversation_id_is_refused(client, tracker_store, body):
-    save_conversation(tracker_store, VISITOR)
+def test_anything_but_a_widget_conversation_id_is_refused(client, events, body):
+    save_conversation(events, VISITOR)
     response = client.post(URL, data=body, content_type="application/json")
     assert response.status_code == 400
     assert "conversation_id" in response.json()["error"]
-    assert stored_senders(tracker_store) == {VISITOR}
+    assert tracker_events.senders(events) == {VISITOR}
     assert not AuditEvent.objects.exists()
 
 
