@@ -156,6 +156,7 @@ bench: $(MODEL) $(BENCH_VENV)/.installed ## load test, embedded profile: 20 visi
 	$(RASA_ENV) $(BIN)/python -m tests.load.bench
 
 bench-prod: $(MODEL) $(BENCH_VENV)/.installed ## the same through nginx with 1, then 2 Rasa instances (needs PostgreSQL, Redis, nginx; about 5 min)
+	@command -v nginx >/dev/null || apt-get install -y --no-install-recommends nginx-light
 	$(RASA_ENV) $(BIN)/python -m tests.load.bench --prod
 
 # pip-audit needs a newer `packaging` than Rasa's pin (<21) allows in .venv: it has its own.

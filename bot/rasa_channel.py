@@ -19,10 +19,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_speedups
 from bot.messages import InvalidMessage, parse_webhook_body
 from bot.rasa_stores import without_memory_fallback
 
 logger = logging.getLogger(__name__)
+rasa_speedups.install()  # the Rasa server loads this channel once, at start-up
 
 APOLOGY = (
     "Sorry, something went wrong on my side and I couldn't answer. Please try again. "

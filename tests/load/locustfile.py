@@ -1,7 +1,7 @@
 """Closed-loop visitors for `make bench`: each runs one scripted conversation after another.
 
-Run by tests.load.bench with the .venv-bench locust; LANTERN_THINK="0.5,1.5" sets the
-think time in seconds between a visitor's messages ("0,0" for a saturation run).
+Run by tests.load.bench with the .venv-bench locust; LANTERN_THINK sets the pause in
+seconds between a visitor's messages ("0,0", the closed loop, or "0.5,1.5" to read).
 """
 
 import os

@@ -86,3 +86,22 @@ def test_tracker_store_adds_the_indexes_rasa_does_not(tmp_path):
     IndexedSQLTrackerStore(host=f"sqlite:///{tmp_path}/tracker.db")  # again: no error
     names = {index["name"] for index in sa.inspect(store.engine).get_indexes("events")}
     assert set(TRACKER_INDEXES) <= names
+
+
+def test_tracker_store_reads_back_the_latest_session_in_order(tmp_path):
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.from_yaml("version: '3.1'\nslots:\n  mood:\n    type: any\n    mappings: []\n")
+    store = IndexedSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    old = [SessionStarted(timestamp=1), UserUttered("old", timestamp=2)]
+    new = [SessionStarted(timestamp=3), ActionExecuted("action_listen", timestamp=4)]
+    new += [UserUttered("hi", timestamp=5), SlotSet("mood", 7, timestamp=6)]
+    asyncio.run(store.save(DialogueStateTracker.from_events("c1", old + new, domain.slots)))
+
+    latest = asyncio.run(store.retrieve("c1"))
+    assert list(latest.events) == new
+    assert latest.get_slot("mood") == 7
+    assert list(asyncio.run(store.retrieve_full_tracker("c1")).events) == old + new
+    assert asyncio.run(store.retrieve("nobody")) is None
