@@ -30,6 +30,7 @@ export TF_INTRA_OP_PARALLELISM_THREADS ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 
 .PHONY: help install lock train run test lint validate unit console-pg conversation-tests e2e \
 	browser safety bench-screen nlu-eval widget-help staff-user export-safety-cases clean
@@ -103,20 +104,28 @@ conversation-tests: $(MODEL) ## Rasa conversation tests (tests/stories)
 e2e: $(MODEL) ## start the three real processes on free ports and talk to them
 	$(BIN)/pytest -m e2e
 
-cluster: $(MODEL) ## production profile: 2 Rasa instances behind nginx, PostgreSQL, Redis; faults
-	@command -v nginx >/dev/null || apt-get install -y --no-install-recommends nginx-light
+cluster: $(MODEL) $(NGINX) ## production profile: 2 Rasa instances behind nginx, PostgreSQL, Redis; faults
 	$(BIN)/pytest -m cluster
 
 browser: $(MODEL) $(CHROMIUM) ## the chat widget in Debian's Chromium against the real processes
 	$(BIN)/pytest -m browser
 
-# Playwright drives the system's Chromium: nothing is downloaded at run time.
-$(CHROMIUM):
+# Debian packages the tests and benchmarks need, installed once (as root; otherwise it
+# says what to run). Playwright drives the system's Chromium: nothing is downloaded at
+# run time.
+define apt_install
 	@if [ "$$(id -u)" != 0 ]; then \
-	  echo "Browser tests need Debian's chromium: run 'sudo apt-get install chromium'."; exit 1; \
+	  echo "This needs Debian's $(1): run 'sudo apt-get install $(1)'."; exit 1; \
 	fi
-	apt-get install -y --no-install-recommends chromium || \
-	  (apt-get update && apt-get install -y --no-install-recommends chromium)
+	apt-get install -y --no-install-recommends $(1) || \
+	  (apt-get update && apt-get install -y --no-install-recommends $(1))
+endef
+
+$(CHROMIUM):
+	$(call apt_install,chromium)
+
+$(NGINX):
+	$(call apt_install,nginx-light)
 
 nlu-eval: $(VENV)/.installed ## 5-fold cross-validation of the intents (about 7 min on 2 cores); last line nlu: intent_f1=...
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
@@ -155,8 +164,7 @@ $(BENCH_VENV)/.installed:
 bench: $(MODEL) $(BENCH_VENV)/.installed ## load test, embedded profile: 20 visitors for 60 s, latency, msgs/s, memory (about 3 min)
 	$(RASA_ENV) $(BIN)/python -m tests.load.bench
 
-bench-prod: $(MODEL) $(BENCH_VENV)/.installed ## the same through nginx with 1, then 2 Rasa instances (needs PostgreSQL, Redis, nginx; about 5 min)
-	@command -v nginx >/dev/null || apt-get install -y --no-install-recommends nginx-light
+bench-prod: $(MODEL) $(BENCH_VENV)/.installed $(NGINX) ## the same through nginx with 1, then 2 Rasa instances (needs PostgreSQL, Redis; about 5 min)
 	$(RASA_ENV) $(BIN)/python -m tests.load.bench --prod
 
 # pip-audit needs a newer `packaging` than Rasa's pin (<21) allows in .venv: it has its own.

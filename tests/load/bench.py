@@ -228,7 +228,7 @@ def main() -> None:
     parser.add_argument("--think", default="0.5,1.5", help="pause range of the paced run, s")
     args = parser.parse_args()
     if not Path(LOCUST).exists():
-        sys.exit(f"locust not found at {LOCUST}: make .venv-bench (or set LOCUST)")
+        sys.exit(f"locust not found at {LOCUST}: run it with make bench (or set LOCUST)")
     out = Path(tempfile.mkdtemp(prefix="lantern-bench-"))
     print(f"bench: scratch {out}, load average {load()}, {os.cpu_count()} cores", flush=True)
     (production if args.prod else embedded)(args, out)
