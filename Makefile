@@ -16,6 +16,7 @@ TRAINING_DATA := $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/
 
 # Embedded profile defaults; any of these can be overridden from the environment.
 export RASA_PORT ?= 5005
+export RASA_HOST ?= 127.0.0.1
 export ACTION_PORT ?= 5055
 export WEB_PORT ?= 8000
 export ACTION_ENDPOINT ?= http://127.0.0.1:$(ACTION_PORT)/webhook

@@ -2,7 +2,9 @@
 
 Nothing is stored until the visitor says yes to the consent question; after
 that the contact details live only in the referral record, and the bot forgets
-its copies (the slots) and never repeats them.
+its copies (the slots). The name and contact never reach the tracker store in
+plain text: the channel seals the answers (bot.private_answers), the slots hold
+sealed tokens, and the summary shows them masked.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from rasa_sdk.events import EventType, SlotSet
 from actions.forms import given_answer, latest_intent, skipped, typed_or_button
 from bot.content import content_file
 from bot.content.exercises import SKIPPED_ANSWER
+from bot.private_answers import METADATA_KEY, seal, unseal
 from bot.web.standalone import setup_django
 
 setup_django()  # the outbox is a Django model, shared with the web process and the worker
 
 from bot.referral import outbox  # noqa: E402
-from bot.referral.contact import ContactError, parse_contact  # noqa: E402
+from bot.referral.contact import ContactError, mask, parse_contact  # noqa: E402
 from bot.referral.matching import (  # noqa: E402
     Request,
     clinicians,
@@ -115,15 +118,18 @@ class ValidateReferralForm(FormValidationAction):
         return {"ref_clinician": chosen}
 
     def validate_ref_name(self, value, dispatcher, tracker, domain):
-        return {"ref_name": SKIPPED_ANSWER if skipped(tracker) else str(value).strip()[:100]}
+        if skipped(tracker):
+            return {"ref_name": SKIPPED_ANSWER}
+        name = private_answer(tracker, value).strip()[:100]
+        return {"ref_name": seal(name) if name else None}
 
     def validate_ref_contact(self, value, dispatcher, tracker, domain):
         try:
-            contact = parse_contact(str(value), tracker.get_slot("region"))
+            contact = parse_contact(private_answer(tracker, value), tracker.get_slot("region"))
         except ContactError as error:
             dispatcher.utter_message(text=str(error))
             return {"ref_contact": None}
-        return {"ref_contact": contact.value}
+        return {"ref_contact": seal(contact.value)}
 
     def validate_ref_consent(self, value, dispatcher, tracker, domain):
         field = _entity(tracker, "field")
@@ -132,6 +138,18 @@ class ValidateReferralForm(FormValidationAction):
         if latest_intent(tracker) in ("affirm", "deny"):
             return {"ref_consent": latest_intent(tracker) == "affirm"}
         return {"ref_consent": None}  # asked again, with the summary
+
+
+def private_answer(tracker: Tracker, value: Any) -> str:
+    """The answer the channel sealed for this message; the slot's text when it sealed none
+    (a message that did not come through the widget's channel)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return unseal(metadata.get(METADATA_KEY)) or str(value or "")
+
+
+def opened(tracker: Tracker, slot: str) -> str:
+    """A sealed slot's answer, "" when it is unanswered, skipped or no longer readable."""
+    return unseal(given_answer(tracker, slot)) or ""
 
 
 class ActionAskRefClinician(Action):
@@ -181,6 +199,16 @@ class ActionAskRefConsent(Action):
 
 
 def _shown(slot: str, value: Any) -> str:
+    """An answer as the summary shows it; the name and contact masked, as the summary is
+    kept in the conversation's history."""
+    if value == SKIPPED_ANSWER:
+        return str(value)
+    if slot == "ref_name":
+        name = unseal(value) or ""
+        return f"{name[:1]}***"
+    if slot == "ref_contact":
+        contact = unseal(value) or ""
+        return mask("email" if "@" in contact else "phone", contact)
     if slot == "ref_format":
         return FORMAT_WORDS.get(value, str(value))
     if slot == "ref_clinician":
@@ -197,7 +225,8 @@ class ActionSubmitReferral(Action):
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         forget = [SlotSet(slot, None) for slot in SLOTS]
-        if tracker.get_slot("ref_consent") is not True:
+        if tracker.get_slot("ref_consent") is not True or not opened(tracker, "ref_contact"):
+            # (A sealed contact is unreadable only after a day, or with a new key.)
             dispatcher.utter_message(text=texts()["not_sent"])
             return forget
         referral = await sync_to_async(_submit, thread_sensitive=False)(tracker)
@@ -218,8 +247,8 @@ def _submit(tracker: Tracker):
         session_format=given_answer(tracker, "ref_format") or "either",
         location=given_answer(tracker, "ref_location"),
         preferred_times=given_answer(tracker, "ref_times"),
-        first_name=given_answer(tracker, "ref_name"),
-        contact=parse_contact(given_answer(tracker, "ref_contact"), tracker.get_slot("region")),
+        first_name=opened(tracker, "ref_name"),
+        contact=parse_contact(opened(tracker, "ref_contact"), tracker.get_slot("region")),
         clinician_id="" if clinician == TEAM else clinician,
         consent_text=texts()["consent"],
     )

@@ -1,10 +1,21 @@
-"""The REST channel the widget talks to: Rasa's RestInput with input validation.
+"""The REST channel the widget talks to: Rasa's RestInput behind a trust boundary.
 
 Rasa's own RestInput answers a JSON array or a missing field with a 500, logs
-message text on failure and takes the channel name from the request. This one
-validates the body first (bot.messages), never logs message text, and answers a
-failure inside Rasa, or a turn that produced no reply, with a polite message that
-still points to emergency help.
+message text on failure, takes the channel name from the request, and lets any
+message that starts with ``/`` choose its intent and entities, after the risk
+screen has run. This one:
+
+- limits each client: request size, and messages per conversation and per address
+  (bot.limits, the same numbers as the production profile's nginx), answering 413
+  or 429 with the emergency number;
+- validates the body (bot.messages) and never logs message text;
+- accepts a payload only when it is one of the bot's own buttons (bot.payloads);
+  any other text, ``/`` or not, is understood and screened as text, and a button
+  whose words the risk screen flags is answered as those words;
+- keeps a visitor's name and contact out of the tracker store when the referral
+  form asks for them (bot.private_answers);
+- answers a failure inside Rasa, or a turn that produced no reply, with a polite
+  message that still points to emergency help.
 """
 
 from __future__ import annotations
@@ -19,9 +30,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import rasa_speedups
-from bot.messages import InvalidMessage, parse_webhook_body
+from bot import limits, private_answers, rasa_speedups
+from bot.messages import IncomingMessage, InvalidMessage, parse_webhook_body
+from bot.payloads import PayloadAllowList
 from bot.rasa_stores import without_memory_fallback
+from bot.regions import region_from_metadata
+from bot.safety.resources import LOCAL_EMERGENCY_ADVICE, CrisisResources
 
 logger = logging.getLogger(__name__)
 rasa_speedups.install()  # the Rasa server loads this channel once, at start-up
@@ -30,14 +44,33 @@ APOLOGY = (
     "Sorry, something went wrong on my side and I couldn't answer. Please try again. "
     "If you are in danger or might hurt yourself, call your local emergency number now."
 )
-
-
-# Rasa's own commands that rightly answer nothing (the conversation is reset or rewound).
-SILENT_COMMANDS = ("/restart", "/back", "/session_start")
+TOO_FAST = (
+    "You're sending messages faster than I can read them. Please wait a few seconds and "
+    "send your message again. If you are in danger or might hurt yourself, {emergency} now."
+)
+TOO_LONG = (
+    "That message is too long for me to read. Please send a shorter one. "
+    "If you are in danger or might hurt yourself, {emergency} now."
+)
+RISK_SCREEN = "RiskScreen"  # the extractor name bot.safety.rasa_component gives its entities
 
 
 class ValidatedRestInput(RestInput):
     """POST /webhooks/rest/webhook with {"sender", "message", "metadata"}."""
+
+    def __init__(
+        self, domain: str = "domain.yml", button_entities: str = "data/button_entities.yml"
+    ) -> None:
+        self.payloads = PayloadAllowList.from_files(domain, button_entities)
+        self.resources = CrisisResources.load()
+        burst, rate = limits.webhook_burst(), limits.rate_per_second()
+        self.per_conversation = limits.TokenBuckets(rate=rate, burst=burst)
+        self.per_address = limits.TokenBuckets(rate=rate, burst=burst)
+        self.trusted_proxies = limits.trusted_proxies()
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> ValidatedRestInput:
+        return cls(**(credentials or {}))
 
     @classmethod
     def name(cls) -> str:
@@ -52,32 +85,33 @@ class ValidatedRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if len(request.body or b"") > limits.max_body_bytes():
+                return self._refusal(TOO_LONG, None, None, status=413)
             try:
                 incoming = parse_webhook_body(request.body or b"")
             except InvalidMessage as error:
                 return response.json({"error": str(error)}, status=400)
+            region = region_from_metadata(incoming.metadata)
+            address = limits.client_address(
+                request.ip, request.headers.get("x-forwarded-for"), self.trusted_proxies
+            )
+            if not (
+                self.per_address.allow(address) and self.per_conversation.allow(incoming.sender)
+            ):
+                return self._refusal(TOO_FAST, incoming.sender, region, status=429)
 
-            without_memory_fallback(getattr(request.app.ctx, "agent", None))
-            metadata = dict(incoming.metadata)
-            if incoming.truncated:
-                metadata["truncated"] = True
+            agent = getattr(request.app.ctx, "agent", None)
+            without_memory_fallback(agent)
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(
-                    UserMessage(
-                        incoming.text,
-                        collector,
-                        incoming.sender,
-                        input_channel=self.name(),
-                        metadata=metadata,
-                    )
-                )
+                message = await self._user_message(agent, incoming, collector)
+                await on_new_message(message)
             except Exception:  # the visitor still gets an answer; details go to the log
                 logger.exception("Handling a message failed (conversation %s).", incoming.sender)
                 return response.json(
                     collector.messages + [{"recipient_id": incoming.sender, "text": APOLOGY}]
                 )
-            if not collector.messages and not incoming.text.startswith(SILENT_COMMANDS):
+            if not collector.messages:
                 # Every turn of this bot says something: silence means a part failed on
                 # the way (Rasa logs an unreachable action server and carries on).
                 logger.warning("No reply for a message (conversation %s).", incoming.sender)
@@ -85,3 +119,97 @@ class ValidatedRestInput(RestInput):
             return response.json(collector.messages)
 
         return webhook
+
+    async def _user_message(
+        self, agent: Any, incoming: IncomingMessage, collector: CollectingOutputChannel
+    ) -> UserMessage:
+        """The message Rasa handles: the text as typed, parsed as text unless it is a button."""
+        text = incoming.text
+        metadata = dict(incoming.metadata)
+        if incoming.truncated:
+            metadata["truncated"] = True
+
+        def message(shown: str, **extra: Any) -> UserMessage:
+            return UserMessage(
+                shown,
+                collector,
+                incoming.sender,
+                input_channel=self.name(),
+                metadata=extra.pop("metadata", metadata),
+                **extra,
+            )
+
+        if agent is None or agent.processor is None:  # no model yet: Rasa answers that itself
+            return message(text)
+        payload = self.payloads.parse(text)
+        if payload is not None:
+            words = payload.entity_text
+            if not words or not _flagged(await _parse(agent, words, incoming.sender, metadata)):
+                return message(text)  # one of the bot's buttons: Rasa reads the payload
+
+        private_slot = await _private_slot(agent, incoming.sender)
+        if payload is None and not text.startswith("/") and private_slot is None:
+            return message(text)  # the usual case: Rasa's NLU, the risk screen last
+
+        # Parsed here, as text, so that Rasa's slash syntax cannot replace the result.
+        parse_data = await _parse(agent, text.lstrip("/") or text, incoming.sender, metadata)
+        if private_slot and not _flagged(parse_data):
+            shown = private_answers.PLACEHOLDERS[private_slot]
+            sealed = private_answers.seal(text)
+            return message(
+                shown,
+                parse_data=_without_text(parse_data, shown),
+                metadata={**metadata, private_answers.METADATA_KEY: sealed},
+            )
+        return message(text, parse_data={**parse_data, "text": text})
+
+    def _refusal(
+        self, template: str, sender: str | None, region: str | None, status: int
+    ) -> HTTPResponse:
+        emergency = self.resources.emergency_number(region)
+        advice = f"call {emergency}" if emergency else LOCAL_EMERGENCY_ADVICE
+        return response.json(
+            [{"recipient_id": sender or "", "text": template.format(emergency=advice)}],
+            status=status,
+        )
+
+
+async def _parse(agent: Any, text: str, sender: str, metadata: dict) -> dict[str, Any]:
+    return await agent.processor.parse_message(
+        UserMessage(text, sender_id=sender, metadata=metadata)
+    )
+
+
+def _flagged(parse_data: dict[str, Any]) -> bool:
+    """Whether the risk screen flagged the text (any level above none)."""
+    return any(
+        entity.get("entity") == "risk_level"
+        and entity.get("extractor") == RISK_SCREEN
+        and entity.get("value") != "none"
+        for entity in parse_data.get("entities") or []
+    )
+
+
+def _without_text(parse_data: dict[str, Any], shown: str) -> dict[str, Any]:
+    """The parse result with the placeholder for text and only the risk screen's entities,
+    which hold levels and rule ids, never words of the message."""
+    return {
+        "text": shown,
+        "intent": parse_data.get("intent"),
+        "intent_ranking": parse_data.get("intent_ranking", []),
+        "entities": [
+            entity
+            for entity in parse_data.get("entities") or []
+            if entity.get("extractor") == RISK_SCREEN
+        ],
+    }
+
+
+async def _private_slot(agent: Any, sender: str) -> str | None:
+    """The form slot being asked for, when its answer must stay out of the tracker store."""
+    tracker = await agent.tracker_store.retrieve(sender)
+    if tracker is None:
+        return None
+    return private_answers.private_slot(
+        tracker.active_loop_name, tracker.get_slot("requested_slot")
+    )

@@ -12,6 +12,7 @@ from actions.referral import (
 )
 from bot.content import content_file
 from bot.content.exercises import SKIPPED_ANSWER
+from bot.private_answers import METADATA_KEY, seal, unseal
 from bot.referral.models import Referral
 from tests.actions.conftest import tracker_after
 
@@ -23,15 +24,19 @@ ANSWERS = {
     "ref_location": "Leeds",
     "ref_times": "weekday evenings",
     "ref_clinician": "team",
-    "ref_name": "Sam",
-    "ref_contact": "sam@example.org",
+    # As the form keeps them: sealed, never in plain text.
+    "ref_name": seal("Sam"),
+    "ref_contact": seal("sam@example.org"),
 }
 
 
-async def validate(dispatcher, domain, slot, text, intent="answer", entities=(), slots=None):
+async def validate(
+    dispatcher, domain, slot, text, intent="answer", entities=(), slots=None, metadata=None
+):
     tracker = tracker_after(
         text, intent, entities, slots={**(slots or {}), "requested_slot": slot, slot: text}
     )
+    tracker.latest_message["metadata"] = metadata or {}
     tracker.events = [{"event": "slot", "name": slot, "value": text}]
     return await ValidateReferralForm().get_validation_events(dispatcher, tracker, domain)
 
@@ -40,9 +45,25 @@ async def validate(dispatcher, domain, slot, text, intent="answer", entities=(),
     ("text", "region", "stored"),
     [("Sam@Example.org", "uk", "Sam@example.org"), ("07911 123456", "uk", "+447911123456")],
 )
-async def test_a_good_contact_is_kept_normalised(dispatcher, domain, text, region, stored):
-    events = await validate(dispatcher, domain, "ref_contact", text, slots={"region": region})
-    assert events == [SlotSet("ref_contact", stored)]
+async def test_a_good_contact_is_kept_normalised_and_sealed(
+    dispatcher, domain, text, region, stored
+):
+    [event] = await validate(dispatcher, domain, "ref_contact", text, slots={"region": region})
+    assert event["name"] == "ref_contact" and stored not in event["value"]
+    assert unseal(event["value"]) == stored
+
+
+@pytest.mark.parametrize(
+    ("slot", "answer", "kept"),
+    [("ref_name", " Sam ", "Sam"), ("ref_contact", "sam@example.org", "sam@example.org")],
+)
+async def test_the_answer_sealed_by_the_channel_is_the_one_read(
+    dispatcher, domain, slot, answer, kept
+):
+    placeholder = "[kept private]"
+    metadata = {METADATA_KEY: seal(answer)}
+    [event] = await validate(dispatcher, domain, slot, placeholder, metadata=metadata)
+    assert unseal(event["value"]) == kept
 
 
 @pytest.mark.parametrize("text", ["sam@example", "sam@@example.org", "0113 49", "no thanks"])
@@ -105,7 +126,10 @@ async def test_a_clinician_button_or_a_typed_name_chooses(dispatcher, domain):
 async def test_the_consent_question_shows_what_would_be_sent(dispatcher, domain):
     await ActionAskRefConsent().run(dispatcher, tracker_after("x", "answer", slots=ANSWERS), domain)
     [message] = dispatcher.messages
-    assert "sam@example.org" in message["text"] and TEXTS["consent"] in message["text"]
+    assert TEXTS["consent"] in message["text"]
+    # The summary stays in the conversation's history: masked, never the details.
+    assert "Name: S***" in message["text"] and "Contact: s***@e***" in message["text"]
+    assert "sam@example.org" not in message["text"] and "Sam" not in message["text"]
     payloads = [b["payload"] for b in message["buttons"]]
     assert payloads[:2] == ["/affirm", "/deny"]
     assert '/answer{"field": "ref_contact"}' in payloads

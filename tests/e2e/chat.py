@@ -32,3 +32,15 @@ def crisis_payload(replies):
 
 def button_payloads(replies):
     return [b["payload"] for r in replies for b in r.get("buttons") or []]
+
+
+def stored_events(stack, sender):
+    """The conversation's events as Rasa's tracker store keeps them (SQLite in the stack)."""
+    import json
+    import sqlite3
+
+    with sqlite3.connect(stack.var_dir / "tracker.db") as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+        ).fetchall()
+    return [json.loads(data) for (data,) in rows]

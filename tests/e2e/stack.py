@@ -46,6 +46,9 @@ class Stack:
             "LANTERN_VAR_DIR": str(var_dir),
             "DJANGO_SETTINGS_MODULE": "bot.web.settings",
             "RASA_TELEMETRY_ENABLED": "false",
+            # The tests are one client sending a lot; tests/unit/test_channel_limits.py
+            # checks the limits themselves.
+            "RATE_LIMIT_PER_SECOND": "1000",
         }
         self.env.pop("RASA_API_TOKEN", None)
 

@@ -44,7 +44,8 @@ def test_a_typed_referral_reaches_the_outbox_only_after_consent(stack, chat):
     replies = chat("not-an-email@")
     assert "doesn't look right" in text_of(replies)
     replies = chat("07911 123456")
-    assert "+447911123456" in text_of(replies)  # shown back once, to check, before consent
+    # Shown back masked, to check, before consent: the summary stays in the history.
+    assert "**********456" in text_of(replies) and "+447911123456" not in text_of(replies)
     assert outbox_rows(stack, chat.sender) == []  # nothing stored before consent
     replies = chat("yes")
     [(reference, contact, session_format, status)] = outbox_rows(stack, chat.sender)
