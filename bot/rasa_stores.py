@@ -10,7 +10,8 @@
   carry on with an empty conversation kept in memory, losing its history (a
   crisis flag included) and every event until the database is back;
   ``without_memory_fallback`` removes that wrapper, so a longer outage is an error
-  the visitor is told about, never a silent loss.
+  the visitor is told about, never a silent loss. And erasure: a tracker loaded
+  before its conversation was erased is never written back (bot/rasa_erasure.py).
 - ``LanternLockStore``: one conversation's messages are handled one at a time.
   Without ``REDIS_URL`` it is Rasa's in-memory ticket lock (one Rasa process).
   With ``REDIS_URL`` it is redis-py's own ``Lock`` (SET NX PX to take it, a Lua
@@ -26,16 +27,27 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio
+import sqlalchemy as sa
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 from redis.exceptions import LockError as RedisLockError
 from sqlalchemy.exc import DBAPIError
+
+from bot.rasa_erasure import (
+    CREATE_TOMBSTONES,
+    CREATE_TOMBSTONES_INDEX,
+    LOCK_KEY_PREFIX,
+    TOMBSTONES_TABLE,
+    conversation_lock_statement,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +56,11 @@ TRACKER_INDEXES = {
     "events_sender_type_time": "sender_id, type_name, timestamp",
     "events_sender_id": "sender_id, id",
 }
-LOCK_KEY_PREFIX = "lantern:lock:"
 PATIENCE_SECONDS = float(os.environ.get("TRACKER_DB_PATIENCE_SECONDS", "20"))
+# Set on the trackers this store loads: the time of the conversation's latest erasure
+# seen before loading (None: never erased).
+ERASED_AT_LOAD = "lantern_erased_at_load"
+NOT_LOADED_HERE = object()
 
 
 class IndexedSQLTrackerStore(SQLTrackerStore):
@@ -57,19 +72,74 @@ class IndexedSQLTrackerStore(SQLTrackerStore):
                 connection.exec_driver_sql(
                     f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"
                 )
+            connection.exec_driver_sql(CREATE_TOMBSTONES)
+            connection.exec_driver_sql(CREATE_TOMBSTONES_INDEX)
+        self._lock_conversation = sa.text(
+            conversation_lock_statement(self.engine.dialect.name, ":sender")
+        )
+        self._tombstone = sa.text(
+            f"SELECT erased_at FROM {TOMBSTONES_TABLE} WHERE sender_id = :sender"  # noqa: S608
+        )
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         return await _patiently(super().retrieve, sender_id)
 
+    async def get_or_create_tracker(
+        self,
+        sender_id: str,
+        max_event_history: int | None = None,
+        append_action_listen: bool = True,
+    ) -> DialogueStateTracker:
+        """Rasa's; a new conversation, too, remembers the erasure seen before it was looked for."""
+        self.max_event_history = max_event_history
+        tracker, erased_at = await _patiently(self._load_latest_session, sender_id)
+        if tracker is None:
+            tracker = self.init_tracker(sender_id)
+            setattr(tracker, ERASED_AT_LOAD, erased_at)
+            if append_action_listen:
+                tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+            await self.save(tracker)
+        return tracker
+
+    async def _load_latest_session(self, sender_id: str):
+        return self._load(sender_id, fetch_events_from_all_sessions=False)
+
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
+        return self._load(sender_id, fetch_events_from_all_sessions)[0]
+
+    def _load(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> tuple[DialogueStateTracker | None, float | None]:
+        """The conversation's tracker (None if it has no events), and its latest erasure's
+        time, read first: an erasure after that makes this tracker one never to save."""
         with self.session_scope() as session:
+            erased_at = session.execute(self._tombstone, {"sender": sender_id}).scalar()
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
             events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
         if not events or not self.domain:
-            return None
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            return None, erased_at
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        setattr(tracker, ERASED_AT_LOAD, erased_at)
+        return tracker, erased_at
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """Rasa's (the events beyond those stored), counted under the conversation's
+        database lock, and none at all when the conversation was erased after the tracker
+        was loaded: with none stored, Rasa would otherwise write the whole of it back."""
+        erased_at_load = getattr(tracker, ERASED_AT_LOAD, NOT_LOADED_HERE)
+        if erased_at_load is NOT_LOADED_HERE:  # e.g. a tracker replaced through Rasa's API
+            return super()._additional_events(session, tracker)
+        session.execute(self._lock_conversation, {"sender": tracker.sender_id})
+        erased_at = session.execute(self._tombstone, {"sender": tracker.sender_id}).scalar()
+        if erased_at != erased_at_load:
+            logger.info(
+                "Conversation %s was erased during a turn: the turn is not saved.",
+                tracker.sender_id,
+            )
+            return iter(())
+        return super()._additional_events(session, tracker)
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         return await _patiently(super().retrieve_full_tracker, sender_id)

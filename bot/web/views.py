@@ -18,6 +18,7 @@ from bot.safety.resources import CrisisResources
 from bot.safety.rules import CATEGORIES
 from bot.web.console.retention import erase
 from bot.web.models import AuditEvent
+from bot.web.tracker import ConversationBusy
 
 # The widget's conversation ids: 128 random bits in hex. Only such ids can be erased
 # here, so a short or guessable id (a test's, a tool's) is never a way in.
@@ -116,7 +117,12 @@ def delete_conversation(request):
             {"error": 'Send JSON {"conversation_id": "<the 32 hex digits the widget made>"}.'},
             status=400,
         )
-    erased = erase(conversation_id)
+    try:
+        erased = erase(conversation_id)
+    except ConversationBusy as busy:  # nothing was erased: the visitor can simply ask again
+        answer = JsonResponse({"deleted": False, "error": busy.answer}, status=503)
+        answer["Retry-After"] = str(busy.retry_after_seconds)
+        return answer
     AuditEvent.objects.create(
         actor="visitor",
         action="conversation.deleted_by_visitor",

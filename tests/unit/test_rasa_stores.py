@@ -105,3 +105,41 @@ def test_tracker_store_reads_back_the_latest_session_in_order(tmp_path):
     assert latest.get_slot("mood") == 7
     assert list(asyncio.run(store.retrieve_full_tracker("c1")).events) == old + new
     assert asyncio.run(store.retrieve("nobody")) is None
+
+
+def test_a_tracker_loaded_before_its_conversation_was_erased_is_never_written_back(tmp_path):
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.rasa_erasure import TOMBSTONES_TABLE
+
+    store = IndexedSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+
+    def said(sender="c1"):
+        tracker = asyncio.run(store.retrieve_full_tracker(sender))
+        return [e.text for e in tracker.events if isinstance(e, UserUttered)] if tracker else []
+
+    first = asyncio.run(store.get_or_create_tracker("c1"))  # as Rasa's: new, listening, saved
+    assert [e.action_name for e in first.events] == ["action_listen"]
+    first.update(UserUttered("hi"))
+    asyncio.run(store.save(first))
+    in_flight = asyncio.run(store.retrieve("c1"))
+    in_flight.update(UserUttered("more"))
+
+    with store.engine.begin() as connection:  # what the web process's erasure does
+        connection.exec_driver_sql(
+            f"INSERT INTO {TOMBSTONES_TABLE} VALUES ('c1', 1.5)"  # noqa: S608 - a constant
+        )
+        connection.exec_driver_sql("DELETE FROM events WHERE sender_id = 'c1'")
+    asyncio.run(store.save(in_flight))
+    assert said() == []
+
+    fresh = asyncio.run(store.get_or_create_tracker("c1", append_action_listen=False))
+    fresh.update(UserUttered("again"))
+    asyncio.run(store.save(fresh))
+    assert said() == ["again"]
+
+    elsewhere = DialogueStateTracker.from_events("c2", [UserUttered("made by hand")])
+    asyncio.run(store.save(elsewhere))  # not loaded here: saved as Rasa saves it
+    assert said("c2") == ["made by hand"]

@@ -1,9 +1,12 @@
 """A visitor erases their conversation from Rasa's tracker store, by its own random id."""
 
 import json
+import os
 
 import pytest
+import redis
 
+from bot.web import tracker as web_tracker
 from bot.web.models import AuditEvent
 from tests import tracker_events
 from tests.tracker_events import bot, user
@@ -91,3 +94,26 @@ def test_the_audit_trail_cannot_be_changed(client):
         AuditEvent.objects.all().delete()
     with pytest.raises(PermissionError):
         AuditEvent.objects.update(actor="x")
+
+
+def test_a_conversation_held_by_a_turn_past_the_wait_is_kept_with_a_clear_answer(
+    client, events, monkeypatch
+):
+    redis_url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+    lock_key = f"lantern:lock:{VISITOR}"
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setattr(web_tracker, "ERASURE_LOCK_WAIT_SECONDS", 0.2)
+    save_conversation(events, VISITOR)
+    redis.Redis.from_url(redis_url).set(lock_key, "a stuck turn", px=10_000)
+    try:
+        response = post(client, {"conversation_id": VISITOR})
+    finally:
+        redis.Redis.from_url(redis_url).delete(lock_key)
+
+    assert response.status_code == 503
+    assert response["Retry-After"].isdigit()
+    assert response.json()["deleted"] is False
+    assert "try again" in response.json()["error"]
+    assert tracker_events.senders(events) == {VISITOR}
+    assert not AuditEvent.objects.exists()
+    assert post(client, {"conversation_id": VISITOR}).json() == {"deleted": True, "events": 2}
