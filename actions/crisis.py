@@ -8,11 +8,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.safety.alerts import StaffAlerts
 from bot.safety.crisis import plan_reply
 from bot.safety.screen import default_screen, result_from_entities, stronger
+from bot.web.standalone import setup_django
 
-STAFF_ALERTS = StaffAlerts.from_environment()
+setup_django()  # the staff alert outbox is a Django model, shared by every action server
+
+from bot.safety import alerts  # noqa: E402
+
 # Built when the action server starts, not on the first crisis message.
 default_screen()
 
@@ -41,6 +44,5 @@ class ActionRespondToCrisis(Action):
             return []
         dispatcher.utter_message(json_message=reply.payload)
         if reply.alert_staff:
-            alert = STAFF_ALERTS.alert_for(tracker.sender_id, reply.level, list(reply.categories))
-            STAFF_ALERTS.send_in_background(alert)
+            await alerts.raise_alert(tracker.sender_id, reply.level, reply.categories)
         return [SlotSet("risk_level", reply.highest_level), SlotSet("crisis_active", True)]

@@ -1,10 +1,15 @@
 """action_respond_to_crisis: the reply, the payload (contract 3), the slots and the alert."""
 
+import logging
+
 import pytest
+import requests
+from django.db import OperationalError
 from rasa_sdk.events import SlotSet
 
-from actions import crisis
 from actions.crisis import ActionRespondToCrisis
+from bot.safety import alerts as alerts_module
+from bot.web.models import StaffAlert
 from tests.actions.conftest import tracker_after
 
 pytestmark = pytest.mark.anyio
@@ -17,9 +22,16 @@ def tracker(text, entities=(), region="uk", risk_level=None, intent="crisis_suic
 
 @pytest.fixture
 def alerts(monkeypatch):
-    sent = []
-    monkeypatch.setattr(crisis.STAFF_ALERTS, "send_in_background", sent.append)
-    return sent
+    """What the action put in the staff alert outbox (without a database)."""
+    queued = []
+
+    def enqueue(conversation_id, level, categories):
+        queued.append(
+            {"conversation_id": conversation_id, "level": level, "categories": categories}
+        )
+
+    monkeypatch.setattr(alerts_module, "enqueue", enqueue)
+    return queued
 
 
 FLAG = [("risk_level", "high"), ("risk_category", "suicide"), ("risk_rule", "suicide.kill_self")]
@@ -40,8 +52,7 @@ async def test_high_risk_gets_the_protocol_reply_payload_slots_and_alert(
     assert "116 123" in [r["phone"] for r in payload["resources"]]
     assert set(payload["resources"][0]) >= {"name", "phone", "sms", "url", "hours", "category"}
     [alert] = alerts
-    assert alert["level"] == "high" and alert["conversation_url"].endswith("/c0ffee/")
-    assert "kill" not in str(alert)  # never the message text
+    assert alert == {"conversation_id": "c0ffee", "level": "high", "categories": ["suicide"]}
 
 
 async def test_imminent_starts_with_the_emergency_number(dispatcher, domain, alerts):
@@ -90,3 +101,42 @@ async def test_someone_else_at_risk_gets_help_for_the_helper(dispatcher, domain,
     payload = dispatcher.messages[1]["custom"]["crisis"]
     assert payload["region"] == "intl"
     assert payload["resources"][0]["url"].startswith("https://findahelpline.com")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_repeated_crisis_message_alerts_staff_once_and_imminent_again(
+    dispatcher, domain, monkeypatch
+):
+    def no_webhook_from_the_action(*args, **kwargs):
+        raise AssertionError("the action server only queues alerts; the worker posts them")
+
+    monkeypatch.setattr(requests.Session, "request", no_webhook_from_the_action)
+    high = [("risk_level", "high"), ("risk_category", "suicide")]
+    for _ in range(3):  # as if the conversation's risk level had been forgotten each time
+        await ActionRespondToCrisis().run(
+            dispatcher, tracker("i want to kill myself", high), domain
+        )
+    imminent = [("risk_level", "imminent"), ("risk_category", "overdose")]
+    await ActionRespondToCrisis().run(dispatcher, tracker("ive taken the pills", imminent), domain)
+    queued = [alert async for alert in StaffAlert.objects.order_by("raised_at")]
+    assert [(a.conversation_id, a.level) for a in queued] == [
+        ("c0ffee", "high"),
+        ("c0ffee", "imminent"),
+    ]
+    assert {a.status for a in queued} == {StaffAlert.Status.PENDING}
+
+
+async def test_the_reply_goes_out_when_the_alert_cannot_be_queued(
+    dispatcher, domain, monkeypatch, caplog
+):
+    def database_down(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(alerts_module, "enqueue", database_down)
+    with caplog.at_level(logging.CRITICAL, logger="bot.safety.alerts"):
+        events = await ActionRespondToCrisis().run(
+            dispatcher, tracker("i want to kill myself", FLAG), domain
+        )
+    assert events == [SlotSet("risk_level", "high"), SlotSet("crisis_active", True)]
+    assert dispatcher.messages[1]["custom"]["crisis"]["level"] == "high"
+    assert "STAFF ALERT NOT QUEUED" in caplog.text and "c0ffee" in caplog.text
