@@ -14,8 +14,10 @@ MAX_SENDER_CHARS = 128
 MAX_METADATA_BYTES = 2048
 
 # Conversation ids are made by the widget (long random values); this keeps
-# them safe to log, to put in URLs and to store.
-SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@-]+$")
+# them safe to log, to put in URLs (no "/", never "." or "..") and to store.
+# The staff console's URLs use the same pattern.
+CONVERSATION_ID = r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}"
+SENDER_PATTERN = re.compile(rf"^{CONVERSATION_ID}$")
 # C0 control characters other than tab and newline, plus DEL. PostgreSQL
 # refuses NUL in text columns, and none of these mean anything in a chat.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -54,7 +56,8 @@ def parse_webhook_body(body: bytes) -> IncomingMessage:
         raise InvalidMessage('"sender" is required: a conversation id made by the client.')
     if len(sender) > MAX_SENDER_CHARS or not SENDER_PATTERN.match(sender):
         raise InvalidMessage(
-            f'"sender" must be at most {MAX_SENDER_CHARS} letters, digits or _ . : @ - characters.'
+            f'"sender" must be at most {MAX_SENDER_CHARS} letters, digits or _ . : @ - '
+            "characters, starting with a letter or a digit."
         )
 
     text = payload.get("message")

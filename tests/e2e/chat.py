@@ -44,3 +44,22 @@ def stored_events(stack, sender):
             "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
         ).fetchall()
     return [json.loads(data) for (data,) in rows]
+
+
+# The referral form up to the contact question, answered as a visitor types.
+REFERRAL_UP_TO_NAME = (
+    "I'd like to see a therapist please",
+    "/skip",
+    "online",
+    "weekday evenings",
+    '/answer{"clinician": "team"}',
+)
+
+
+def referral_up_to_consent(say, name, contact):
+    """The form answered with ``name`` and ``contact``; the replies to the contact (the
+    summary). ``say`` sends one message of one conversation and returns the replies."""
+    for message in REFERRAL_UP_TO_NAME:
+        say(message)
+    say(f"my name is {name}")
+    return say(contact)

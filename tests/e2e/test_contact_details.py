@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.chat import send, stored_events, text_of
+from tests.e2e.chat import referral_up_to_consent, send, stored_events, text_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.referral]
 
@@ -19,24 +19,13 @@ EMAIL = "philippa.quince@example.org"
 PHONE_TYPED, PHONE = "07911 123456", "+447911123456"
 
 
-def referral_up_to_consent(stack, sender, contact):
-    def say(text):
-        return send(stack, text, sender=sender, region="uk")
-
-    say("I'd like to see a therapist please")
-    say("/skip")
-    say("online")
-    say("weekday evenings")
-    say('/answer{"clinician": "team"}')
-    say(f"my name is {NAME}")
-    return say(contact)
-
-
 @pytest.mark.parametrize(("typed", "kept"), [(EMAIL, EMAIL), (PHONE_TYPED, PHONE)])
 @pytest.mark.parametrize("consent", ["no", "yes"])
 def test_name_and_contact_stay_out_of_the_tracker_store(stack, typed, kept, consent):
     sender = uuid.uuid4().hex
-    summary = referral_up_to_consent(stack, sender, typed)
+    summary = referral_up_to_consent(
+        lambda text: send(stack, text, sender=sender, region="uk"), NAME, typed
+    )
     assert "Contact:" in text_of(summary) and kept not in text_of(summary)
     send(stack, consent, sender=sender, region="uk")
     stored = json.dumps(stored_events(stack, sender))

@@ -2,7 +2,8 @@
 
 At least 2,000 generated request bodies (hypothesis, derandomized so every run
 sends the same ones): JSON objects whose "sender", "message" and "metadata"
-have the wrong types, are missing or come with extra fields; huge strings;
+have the wrong types, are missing or come with extra fields; huge strings
+(a body over MAX_BODY_KB must get 413);
 control characters and NUL; right-to-left and other scripts, emoji and lone
 surrogates; JSON that is not an object; hand-written JSON that the parser
 chokes on; bytes that are not UTF-8 or not JSON at all. Every answer must be a
@@ -27,6 +28,7 @@ import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.limits import max_body_bytes
 from bot.rasa_channel import APOLOGY
 
 pytestmark = pytest.mark.e2e
@@ -276,6 +278,10 @@ def post(url: str, body: bytes, content_type: str = "application/json") -> reque
 
 def check(response: requests.Response, body: bytes) -> None:
     shown = body[:300] + (b"..." if len(body) > 300 else b"")
+    if len(body) > max_body_bytes():  # refused unread, with the emergency number
+        assert response.status_code == 413, (len(body), response.status_code)
+        assert "emergency number" in response.json()[0]["text"]
+        return
     assert response.status_code in (200, 400), (
         f"{response.status_code} for a {len(body)}-byte body {shown!r}: {response.text[:300]}"
     )
