@@ -146,7 +146,7 @@ staff-user: $(VENV)/.installed ## create a staff console account (admin unless R
 	$(BIN)/python -m django migrate --noinput >/dev/null
 	$(BIN)/python -m django staff_user --role $(or $(ROLE),admin)
 
-export-safety-cases: $(VENV)/.installed ## write reviewers' safety labels to tests/safety/from_review.yml
+export-safety-cases: $(VENV)/.installed ## write reviewers' labelled messages, redacted, to var/review-cases/from_review.yml to rewrite as cases
 	$(BIN)/python -m django export_safety_cases
 
 bench-console: $(VENV)/.installed ## staff console page and ingest times, 10,000 conversations, SQLite and PostgreSQL

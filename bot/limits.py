@@ -7,7 +7,6 @@ per client address, before a request reaches an instance.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import time
 from collections import OrderedDict
@@ -29,31 +28,6 @@ def webhook_burst() -> int:
 def max_body_bytes() -> int:
     """The largest request body the webhook reads (MAX_BODY_KB)."""
     return int(os.environ.get("MAX_BODY_KB", "32")) * 1024
-
-
-def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    """Addresses of proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES, comma-separated
-    addresses or networks; none by default)."""
-    configured = os.environ.get("TRUSTED_PROXIES", "")
-    return tuple(
-        ipaddress.ip_network(item.strip(), strict=False)
-        for item in configured.split(",")
-        if item.strip()
-    )
-
-
-def client_address(remote_addr: str, forwarded_for: str | None, trusted: tuple = ()) -> str:
-    """The client's address: the proxy's last X-Forwarded-For entry when the request comes
-    from a trusted proxy, otherwise the connection's own address (a header anyone can send)."""
-    if not forwarded_for or not trusted:
-        return remote_addr
-    try:
-        peer = ipaddress.ip_address(remote_addr)
-    except ValueError:
-        return remote_addr
-    if not any(peer in network for network in trusted):
-        return remote_addr
-    return forwarded_for.split(",")[-1].strip() or remote_addr
 
 
 @dataclass

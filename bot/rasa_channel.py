@@ -12,8 +12,10 @@ screen has run. This one:
 - accepts a payload only when it is one of the bot's own buttons (bot.payloads);
   any other text, ``/`` or not, is understood and screened as text, and a button
   whose words the risk screen flags is answered as those words;
-- keeps a visitor's name and contact out of the tracker store when the referral
-  form asks for them (bot.private_answers);
+- keeps email addresses and phone numbers out of the tracker store (bot.redaction),
+  and a visitor's name and contact when the referral form asks for them
+  (bot.private_answers): the risk screen reads the message as typed, Rasa stores it
+  without them;
 - answers a failure inside Rasa, or a turn that produced no reply, with a polite
   message that still points to emergency help.
 """
@@ -31,9 +33,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import limits, private_answers, rasa_speedups
+from bot.client_address import client_address, trusted_proxies
 from bot.messages import IncomingMessage, InvalidMessage, parse_webhook_body
 from bot.payloads import PayloadAllowList
 from bot.rasa_stores import without_memory_fallback
+from bot.redaction import redact_contacts
 from bot.regions import region_from_metadata
 from bot.safety.resources import LOCAL_EMERGENCY_ADVICE, CrisisResources
 
@@ -66,7 +70,7 @@ class ValidatedRestInput(RestInput):
         burst, rate = limits.webhook_burst(), limits.rate_per_second()
         self.per_conversation = limits.TokenBuckets(rate=rate, burst=burst)
         self.per_address = limits.TokenBuckets(rate=rate, burst=burst)
-        self.trusted_proxies = limits.trusted_proxies()
+        self.trusted_proxies = trusted_proxies()
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> ValidatedRestInput:
@@ -92,7 +96,7 @@ class ValidatedRestInput(RestInput):
             except InvalidMessage as error:
                 return response.json({"error": str(error)}, status=400)
             region = region_from_metadata(incoming.metadata)
-            address = limits.client_address(
+            address = client_address(
                 request.ip, request.headers.get("x-forwarded-for"), self.trusted_proxies
             )
             if not (
@@ -148,10 +152,12 @@ class ValidatedRestInput(RestInput):
                 return message(text)  # one of the bot's buttons: Rasa reads the payload
 
         private_slot = await _private_slot(agent, incoming.sender)
-        if payload is None and not text.startswith("/") and private_slot is None:
+        stored = redact_contacts(text, region_from_metadata(metadata))
+        if not text.startswith("/") and not private_slot and stored == text:
             return message(text)  # the usual case: Rasa's NLU, the risk screen last
 
-        # Parsed here, as text, so that Rasa's slash syntax cannot replace the result.
+        # Parsed here, as typed, so that neither Rasa's slash syntax nor what is kept out of
+        # the tracker store can change what the risk screen reads.
         parse_data = await _parse(agent, text.lstrip("/") or text, incoming.sender, metadata)
         if private_slot and not _flagged(parse_data):
             shown = private_answers.PLACEHOLDERS[private_slot]
@@ -161,7 +167,7 @@ class ValidatedRestInput(RestInput):
                 parse_data=_without_text(parse_data, shown),
                 metadata={**metadata, private_answers.METADATA_KEY: sealed},
             )
-        return message(text, parse_data={**parse_data, "text": text})
+        return message(stored, parse_data={**parse_data, "text": stored})
 
     def _refusal(
         self, template: str, sender: str | None, region: str | None, status: int

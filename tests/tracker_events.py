@@ -10,6 +10,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.slots import AnySlot
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.safety.rasa_component import EXTRACTOR
 from bot.web.tracker import rasa_tracker_store
 
 SLOTS = ("risk_level", "region")
@@ -34,9 +35,9 @@ def empty(store: SQLTrackerStore) -> None:
 
 def user(text, level="none", categories=(), rules=(), intent="greet", region=None, at=None):
     """A visitor message as the NLU pipeline (with the risk screen) leaves it."""
-    entities = [{"entity": "risk_level", "value": level}]
-    entities += [{"entity": "risk_category", "value": c} for c in categories]
-    entities += [{"entity": "risk_rule", "value": r} for r in rules]
+    values = [("risk_level", level)]
+    values += [("risk_category", c) for c in categories] + [("risk_rule", r) for r in rules]
+    entities = [{"entity": name, "value": value, "extractor": EXTRACTOR} for name, value in values]
     parse = {"intent": {"name": intent, "confidence": 0.93}, "entities": entities, "text": text}
     metadata = {"region": region} if region else {}
     return UserUttered(text, parse["intent"], entities, parse, timestamp=at, metadata=metadata)

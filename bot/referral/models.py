@@ -7,8 +7,12 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from bot.referral.fields import EncryptedTextField
+
 
 class Referral(models.Model):
+    PERSONAL_FIELDS = ("first_name", "contact", "concern", "location", "preferred_times")
+
     class Status(models.TextChoices):
         PENDING = "pending", "waiting to be delivered"
         DELIVERED = "delivered", "delivered to the intake endpoint"
@@ -34,13 +38,14 @@ class Referral(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     conversation_id = models.CharField(max_length=255, blank=True)
 
-    concern = models.TextField(blank=True)
+    # What the visitor told us about themselves is encrypted at rest (PERSONAL_FIELDS).
+    concern = EncryptedTextField(blank=True)
     session_format = models.CharField(max_length=16, choices=Format.choices)
-    location = models.CharField(max_length=200, blank=True)
-    preferred_times = models.CharField(max_length=500, blank=True)
-    first_name = models.CharField(max_length=100, blank=True)
+    location = EncryptedTextField(max_length=200, blank=True)
+    preferred_times = EncryptedTextField(max_length=500, blank=True)
+    first_name = EncryptedTextField(max_length=100, blank=True)
     contact_kind = models.CharField(max_length=8, choices=ContactKind.choices)
-    contact = models.CharField(max_length=320)
+    contact = EncryptedTextField(max_length=320)
     clinician_id = models.CharField(max_length=64, blank=True)  # blank: the team matches
     consent_text = models.TextField()
     consented_at = models.DateTimeField()

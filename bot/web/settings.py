@@ -7,6 +7,10 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from bot.client_address import trusted_proxies
+from bot.encryption import contact_cipher
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parents[1]
@@ -26,6 +30,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Visitors' contact details are encrypted with CONTACT_ENCRYPTION_KEYS (or a key kept in
+# var/): reading the keys now stops every process at start when one is not a Fernet key.
+contact_cipher()
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 
@@ -38,6 +45,8 @@ SITE_REGION = os.environ.get("SITE_REGION", "us")
 PRACTICE_NAME = os.environ.get("PRACTICE_NAME", "Harbour Lane Therapy")
 PRIVACY_POLICY_URL = os.environ.get("PRIVACY_POLICY_URL", "/privacy")
 RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
+# Delivered or closed referrals are deleted this many days after they were made.
+REFERRAL_RETENTION_DAYS = int(os.environ.get("REFERRAL_RETENTION_DAYS", RETENTION_DAYS))
 QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.google.com/")
 
 INSTALLED_APPS = [
@@ -61,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bot.web.middleware.CurrentRequestMiddleware",  # the actor of audited account changes
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -90,6 +100,16 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours locked out after the limit
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+
+
+# The proxies in front of the web process (the production profile's nginx). Only a request
+# from one of them has its client address read from X-Forwarded-For; none by default, so a
+# forged header never moves a lock-out to another address.
+try:
+    TRUSTED_PROXIES = trusted_proxies()
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from error
+AXES_CLIENT_IP_CALLABLE = "bot.web.console.client_address.client_ip_address"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

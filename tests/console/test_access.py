@@ -23,6 +23,7 @@ URLS = [
     ("get", "/console/export/unredacted", "admin"),
     ("post", "/console/export/unredacted", "admin"),
     ("get", "/console/audit/", "admin"),
+    ("get", "/console/quarantine/", "admin"),
     ("get", "/console/admin/", "admin"),
     ("get", "/console/admin/auth/user/", "admin"),
 ]

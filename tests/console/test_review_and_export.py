@@ -3,20 +3,22 @@
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 import yaml
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
+from bot.redaction import redact
 from bot.safety.cases import load_cases
 from bot.web.console.ingest import ingest
 from bot.web.console.models import Conversation, Entry, SafetyLabel
-from bot.web.console.redact import redact
 from bot.web.models import AuditEvent
 from tests import tracker_events
 from tests.tracker_events import bot, user
 
 CONVERSATION = "eeee4444eeee4444eeee4444eeee4444"
+TESTS_DIR = Path(__file__).resolve().parents[1]
 CONTACT_TEXT = "email me at sam.k@example.org or call (415) 555-0134, see https://example.org/x"
 
 
@@ -106,6 +108,38 @@ def test_labels_show_disagreements_and_become_safety_cases(conversation, reviewe
     assert missed_case["level"] == "high"
     assert missed_case["categories"] == ["overdose", "suicide"]
     assert "the screen said none" in missed_case["note"]
+
+
+def case_files_under_tests() -> dict:
+    return {path: path.stat().st_mtime_ns for path in TESTS_DIR.rglob("*.yml")}
+
+
+def test_safety_cases_from_review_are_redacted_and_never_written_into_tests(
+    conversation, reviewer, settings
+):
+    entry = Entry.objects.get(text="i keep thinking about pills")
+    SafetyLabel.objects.create(
+        entry=entry, conversation_id=CONVERSATION, region="uk", level="high",
+        text="I'm Priya, at 12 Harbour Road SW1A 1AA, and I keep thinking about pills",
+        screen_level="none", categories="overdose", labelled_by=reviewer,
+    )  # fmt: skip
+    before = case_files_under_tests()
+    printed = io.StringIO()
+
+    call_command("export_safety_cases", stdout=printed)
+
+    assert case_files_under_tests() == before
+    written = Path(settings.VAR_DIR) / "review-cases" / "from_review.yml"
+    [case] = yaml.safe_load(written.read_text(encoding="utf-8"))["cases"]
+    assert case["message"] == "I'm [name], at [address] [postcode], and I keep thinking about pills"
+    assert "rewrite each one as a new case in their own words" in printed.getvalue()
+
+
+def test_safety_cases_cannot_be_exported_into_tests(conversation):
+    target = TESTS_DIR / "safety" / "from_review.yml"
+    with pytest.raises(CommandError, match="never into tests/"):
+        call_command("export_safety_cases", output=target)
+    assert not target.exists()
 
 
 @pytest.mark.parametrize(

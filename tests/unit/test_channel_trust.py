@@ -209,3 +209,20 @@ def test_a_forwarded_address_counts_only_from_a_trusted_proxy(
     client = app_for(StandInAgent(), handled).test_client  # a real server: request.ip is real
     statuses = [real_server_post(client, f"v{n}", f"10.0.0.{n}") for n in range(40)]
     assert statuses.count(200) == allowed
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("email me at jane.doe@example.org please", "email me at [email] please"),
+        ("my number is 07911 123456", "my number is [phone]"),
+        ("jane dot doe at gmail dot com", "[email]"),
+    ],
+)
+async def test_contact_details_are_screened_as_typed_and_stored_without(handled, typed, stored):
+    agent = StandInAgent()
+    client = client_for(agent, handled)
+    await post(client, typed)
+    [message] = handled
+    assert agent.parsed == [typed]
+    assert message.text == stored and message.parse_data["text"] == stored

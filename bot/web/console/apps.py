@@ -9,8 +9,8 @@ class ConsoleConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from bot.web.console import audit  # noqa: F401 - connects the login signals
-        from bot.web.console.roles import ensure_roles
+        from bot.web.console import accounts, audit  # noqa: F401 - audit connects the login signals
 
+        accounts.connect()  # account and role changes, audited and guarded
         # After every app's permissions exist (auth creates them on post_migrate too).
-        post_migrate.connect(ensure_roles, sender=self)
+        post_migrate.connect(accounts.sync_roles, sender=self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axes.helpers import get_client_ip_address
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -18,9 +19,16 @@ def record(request_or_actor, action: str, target: str = "", **detail) -> AuditEv
     )
 
 
+def client_address(request) -> str | None:
+    """The address django-axes keys its lock-outs on (X-Forwarded-For only from TRUSTED_PROXIES)."""
+    if request is None:
+        return None
+    return getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
+
+
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
-    record(user.get_username(), "login")
+    record(user.get_username(), "login", address=client_address(request))
 
 
 @receiver(user_logged_out)
@@ -31,4 +39,6 @@ def _logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
-    record(str(credentials.get("username", ""))[:150] or "unknown", "login_failed")
+    # Only the name tried: Django has already masked the password, and it is never kept.
+    username = str(credentials.get("username", ""))[:150] or "unknown"
+    record(username, "login_failed", address=client_address(request))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from bot.safety.rules import LEVELS
 
@@ -105,6 +106,24 @@ class IngestState(models.Model):
 
     last_event_id = models.BigIntegerField(default=0)
     gaps = models.JSONField(default=dict)  # {skipped event id: when first missed (epoch s)}
+
+
+class QuarantinedEvent(models.Model):
+    """An event of Rasa's table that ingest could not read: which one and why, never its
+    content. It is skipped, not retried; the rest of its conversation is read as usual."""
+
+    event_id = models.BigIntegerField(unique=True)  # the id in Rasa's events table
+    # Erased with its conversation; none when the conversation id itself was unusable.
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="quarantined"
+    )
+    sender_id = models.CharField(max_length=255, db_index=True)  # made safe to show
+    event_type = models.CharField(max_length=64)
+    reason = models.CharField(max_length=255)
+    quarantined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-event_id"]
 
 
 class SafetyLabel(models.Model):

@@ -1,11 +1,12 @@
-"""Erasing conversations: at a visitor's request, and when they pass RETENTION_DAYS."""
+"""Erasing conversations (at a visitor's request, and after RETENTION_DAYS) and old referrals."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Min
+from django.db.models import Min, Q
 
+from bot.referral.models import Referral
 from bot.web.console.ingest import ingest
 from bot.web.console.models import Conversation, SafetyLabel
 from bot.web.tracker import ErasedConversation, erase_conversation
@@ -15,7 +16,8 @@ def erase(conversation_id: str, keep_labels: bool = False) -> ErasedConversation
     """Delete a conversation from Rasa's tracker store and from every console table.
 
     A visitor's own request removes the reviewers' labels of its messages too;
-    retention keeps them (one redacted message each, kept as safety cases)."""
+    retention keeps them (one redacted message each, kept as safety cases). Raises
+    ConversationBusy, having erased nothing, when the conversation's lock cannot be had."""
     erased = erase_conversation(conversation_id)
     Conversation.objects.filter(conversation_id=conversation_id).delete()
     if not keep_labels:
@@ -30,13 +32,26 @@ def expired(now: datetime, days: int):
     return Conversation.objects.filter(last_event_at__lt=cutoff, hold=False)
 
 
-def purge_expired(now: datetime, days: int) -> dict:
+# A referral is finished once the practice has it (delivered) or staff closed it; a pending
+# or failed one is never dropped unseen, however old: staff must deliver or close it first.
+FINISHED_REFERRAL = Q(status=Referral.Status.DELIVERED) | Q(follow_up=Referral.FollowUp.CLOSED)
+
+
+def purge_expired(now: datetime, days: int, referral_days: int | None = None) -> dict:
+    """Erase expired conversations, and finished referrals made over ``referral_days`` ago
+    (``days`` when not given)."""
     conversations = list(expired(now, days).values_list("conversation_id", flat=True))
     events = sum(erase(c, keep_labels=True).events for c in conversations)
     oldest_kept = Conversation.objects.aggregate(oldest=Min("last_event_at"))["oldest"]
+    referral_days = days if referral_days is None else referral_days
+    old_referrals = Referral.objects.filter(created_at__lt=now - timedelta(days=referral_days))
+    referrals, _ = old_referrals.filter(FINISHED_REFERRAL).delete()
     return {
         "conversations": len(conversations),
         "events": events,
         "days": days,
         "oldest_kept": oldest_kept.isoformat() if oldest_kept else None,
+        "referrals": referrals,
+        "referral_days": referral_days,
+        "referrals_awaiting_staff": old_referrals.exclude(FINISHED_REFERRAL).count(),
     }

@@ -27,5 +27,6 @@ urlpatterns = [
     path("export", views.export, name="export"),
     path("export/unredacted", views.export_unredacted, name="export-unredacted"),
     path("audit/", views.audit_log, name="audit"),
+    path("quarantine/", views.quarantine, name="quarantine"),
     path("reports/", views.reports_page, name="reports"),
 ]

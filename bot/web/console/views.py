@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from bot.redaction import redact
 from bot.referral.contact import mask
 from bot.referral.models import Referral
 from bot.safety.rules import CATEGORIES, LEVELS
@@ -28,8 +29,7 @@ from bot.web.console import reports
 from bot.web.console.audit import record
 from bot.web.console.filters import QueueFilter
 from bot.web.console.ingest import ingest
-from bot.web.console.models import Conversation, Entry, SafetyLabel
-from bot.web.console.redact import redact
+from bot.web.console.models import Conversation, Entry, QuarantinedEvent, SafetyLabel
 from bot.web.models import AuditEvent
 
 PAGE_SIZE = 50
@@ -312,6 +312,16 @@ def audit_log(request):
         events = events.filter(action=action)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     return render(request, "console/audit.html", {"page": page, "actor": actor, "action": action})
+
+
+# Admins only, as the audit log: the roles (bot.web.console.roles) give reviewers neither.
+@staff("web.view_auditevent")
+def quarantine(request):
+    """Events ingest could not read: ids and reasons only, never their content."""
+    ingest()
+    events = QuarantinedEvent.objects.select_related("conversation")
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    return render(request, "console/quarantine.html", {"page": page})
 
 
 @staff("console.view_conversation")
