@@ -96,3 +96,19 @@ def test_passwords_are_hashed_with_argon2(reviewer):
 def test_sessions_end_when_idle(settings):
     assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_COOKIE_AGE <= 3600
     assert settings.SESSION_COOKIE_HTTPONLY
+
+
+@pytest.mark.parametrize("conversation_id", ["a", "0f" * 16, "fuzz-0", "a:b@c.d", "x" * 128])
+def test_every_conversation_id_the_channel_accepts_has_a_console_url(conversation_id):
+    from django.urls import resolve, reverse
+
+    from bot.messages import SENDER_PATTERN
+
+    assert SENDER_PATTERN.match(conversation_id)
+    url = reverse("console:transcript", args=[conversation_id])
+    assert resolve(url).kwargs == {"conversation_id": conversation_id}
+
+
+@pytest.mark.parametrize("path", ["/console/conversations/../", "/console/conversations/.x/"])
+def test_what_the_channel_refuses_is_no_conversation_url(admin_client, path):
+    assert admin_client.get(path).status_code == 404

@@ -124,3 +124,35 @@ def test_reports_leave_out_old_weeks(events):
     tracker_events.chat(events, OLD, at=(timezone.now() - timedelta(weeks=20)).timestamp())
     ingest()
     assert build()["weeks"] == []
+
+
+def test_a_conversation_in_use_is_left_for_the_next_purge_and_the_rest_go(events, monkeypatch):
+    from bot.web.console import retention
+    from bot.web.tracker import ConversationBusy
+
+    now = time.time()
+    tracker_events.chat(events, OLD, at=now - 91 * DAY)
+    tracker_events.chat(events, OLD_NOT_YET_READ, at=now - 95 * DAY)
+    erase_conversation = retention.erase_conversation
+
+    def busy_for_old(conversation_id):
+        if conversation_id == OLD:  # a turn holds its lock past the wait
+            raise ConversationBusy("a turn held the conversation too long")
+        return erase_conversation(conversation_id)
+
+    monkeypatch.setattr(retention, "erase_conversation", busy_for_old)
+    result = retention.purge_expired(timezone.now(), days=90)
+    assert (result["conversations"], result["conversations_in_use"]) == (1, 1)
+    assert tracker_events.senders(events) == {OLD}
+
+
+def test_erasure_removes_delivered_staff_alerts_and_sends_waiting_ones(events):
+    from bot.web.console.retention import erase
+    from bot.web.models import StaffAlert
+
+    now = timezone.now()
+    for level, status in (("high", "delivered"), ("imminent", "pending")):
+        StaffAlert.objects.create(conversation_id=OLD, level=level, window_start=now, status=status)
+    tracker_events.chat(events, OLD, at=time.time())
+    erase(OLD)
+    assert list(StaffAlert.objects.values_list("level", "status")) == [("imminent", "pending")]

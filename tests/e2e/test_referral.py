@@ -1,11 +1,13 @@
-"""A referral through the real stack, typed as a visitor would (issue 5): it reaches the
-outbox only after consent, with a reference the visitor can quote."""
+"""A referral through the real stack, typed as a visitor would: it reaches the outbox
+only after consent, with a reference the visitor can quote, its contact encrypted."""
 
 import sqlite3
 import uuid
 
 import pytest
+from cryptography.fernet import Fernet
 
+from bot.encryption import KEY_FILE_NAME
 from tests.e2e.chat import button_payloads, crisis_payload, send, text_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.referral]
@@ -23,12 +25,18 @@ def chat(stack):
 
 
 def outbox_rows(stack, sender):
+    """The conversation's referrals, the contact decrypted with the stack's own key."""
+    key = (stack.var_dir / KEY_FILE_NAME).read_text().strip()
     with sqlite3.connect(stack.var_dir / "web.db") as db:
-        return db.execute(
+        rows = db.execute(
             "SELECT reference, contact, session_format, status FROM referral_referral"
             " WHERE conversation_id = ?",
             (sender,),
         ).fetchall()
+    return [
+        (reference, Fernet(key).decrypt(contact.encode()).decode(), session_format, status)
+        for reference, contact, session_format, status in rows
+    ]
 
 
 def test_a_typed_referral_reaches_the_outbox_only_after_consent(stack, chat):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.db.models import Min, Q
@@ -9,17 +10,25 @@ from django.db.models import Min, Q
 from bot.referral.models import Referral
 from bot.web.console.ingest import ingest
 from bot.web.console.models import Conversation, SafetyLabel
-from bot.web.tracker import ErasedConversation, erase_conversation
+from bot.web.models import StaffAlert
+from bot.web.tracker import ConversationBusy, ErasedConversation, erase_conversation
+
+logger = logging.getLogger(__name__)
 
 
 def erase(conversation_id: str, keep_labels: bool = False) -> ErasedConversation:
     """Delete a conversation from Rasa's tracker store and from every console table.
 
     A visitor's own request removes the reviewers' labels of its messages too;
-    retention keeps them (one redacted message each, kept as safety cases). Raises
-    ConversationBusy, having erased nothing, when the conversation's lock cannot be had."""
+    retention keeps them (one redacted message each, kept as safety cases). Delivered
+    staff alerts go; one still waiting is sent all the same (it holds no text, and staff
+    must still hear that someone was at risk). Raises ConversationBusy, having erased
+    nothing, when the conversation's lock cannot be had."""
     erased = erase_conversation(conversation_id)
     Conversation.objects.filter(conversation_id=conversation_id).delete()
+    StaffAlert.objects.filter(
+        conversation_id=conversation_id, status=StaffAlert.Status.DELIVERED
+    ).delete()
     if not keep_labels:
         SafetyLabel.objects.filter(conversation_id=conversation_id).delete()
     return erased
@@ -40,8 +49,15 @@ FINISHED_REFERRAL = Q(status=Referral.Status.DELIVERED) | Q(follow_up=Referral.F
 def purge_expired(now: datetime, days: int, referral_days: int | None = None) -> dict:
     """Erase expired conversations, and finished referrals made over ``referral_days`` ago
     (``days`` when not given)."""
-    conversations = list(expired(now, days).values_list("conversation_id", flat=True))
-    events = sum(erase(c, keep_labels=True).events for c in conversations)
+    conversations, events, busy = [], 0, 0
+    for conversation_id in expired(now, days).values_list("conversation_id", flat=True):
+        try:
+            events += erase(conversation_id, keep_labels=True).events
+        except ConversationBusy:  # in use right now (months after its last message): next run
+            logger.warning("Conversation %s is in use: purged on the next run.", conversation_id)
+            busy += 1
+        else:
+            conversations.append(conversation_id)
     oldest_kept = Conversation.objects.aggregate(oldest=Min("last_event_at"))["oldest"]
     referral_days = days if referral_days is None else referral_days
     old_referrals = Referral.objects.filter(created_at__lt=now - timedelta(days=referral_days))
@@ -49,6 +65,7 @@ def purge_expired(now: datetime, days: int, referral_days: int | None = None) ->
     return {
         "conversations": len(conversations),
         "events": events,
+        "conversations_in_use": busy,
         "days": days,
         "oldest_kept": oldest_kept.isoformat() if oldest_kept else None,
         "referrals": referrals,

@@ -1,7 +1,23 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
+from bot.messages import CONVERSATION_ID
 from bot.web.console import views
+
+
+class ConversationIdConverter:
+    """Conversation ids as the REST channel accepts them: nothing else is one."""
+
+    regex = CONVERSATION_ID
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ConversationIdConverter, "conversation")
 
 app_name = "console"
 
@@ -14,10 +30,10 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("queue/", views.queue, name="queue"),
-    path("conversations/<str:conversation_id>/", views.transcript, name="transcript"),
-    path("conversations/<str:conversation_id>/review", views.review, name="review"),
+    path("conversations/<conversation:conversation_id>/", views.transcript, name="transcript"),
+    path("conversations/<conversation:conversation_id>/review", views.review, name="review"),
     path(
-        "conversations/<str:conversation_id>/messages/<int:event_id>/label",
+        "conversations/<conversation:conversation_id>/messages/<int:event_id>/label",
         views.label,
         name="label",
     ),
