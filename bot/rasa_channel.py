@@ -23,6 +23,7 @@ screen has run. This one:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -57,6 +58,8 @@ TOO_LONG = (
     "If you are in danger or might hurt yourself, {emergency} now."
 )
 RISK_SCREEN = "RiskScreen"  # the extractor name bot.safety.rasa_component gives its entities
+# Command syntax glued to words ("/deny{}my stepdad...") would hide them from the screen.
+COMMAND_SYNTAX = re.compile(r"[{}\[\]]")
 
 
 class ValidatedRestInput(RestInput):
@@ -158,7 +161,7 @@ class ValidatedRestInput(RestInput):
 
         # Parsed here, as typed, so that neither Rasa's slash syntax nor what is kept out of
         # the tracker store can change what the risk screen reads.
-        parse_data = await _parse(agent, text.lstrip("/") or text, incoming.sender, metadata)
+        parse_data = await _parse(agent, as_words(text), incoming.sender, metadata)
         if private_slot and not _flagged(parse_data):
             shown = private_answers.PLACEHOLDERS[private_slot]
             sealed = private_answers.seal(text)
@@ -178,6 +181,12 @@ class ValidatedRestInput(RestInput):
             [{"recipient_id": sender or "", "text": template.format(emergency=advice)}],
             status=status,
         )
+
+
+def as_words(text: str) -> str:
+    """What NLU reads of a message: without a leading "/" and brackets, so that Rasa's
+    command syntax neither applies nor hides the words next to it."""
+    return COMMAND_SYNTAX.sub(" ", text.lstrip("/")).strip() or text
 
 
 async def _parse(agent: Any, text: str, sender: str, metadata: dict) -> dict[str, Any]:

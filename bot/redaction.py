@@ -42,7 +42,8 @@ def _words(key: str) -> str:
 I = re.IGNORECASE  # noqa: E741 - read as a flag
 
 # --- emails and links ----------------------------------------------------------------
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# The last part (the top-level domain) starts with a letter: "/greet@0.99" is no address.
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_][\w-]*", re.UNICODE)
 URL = re.compile(r"\b(?:https?://|www\.)\S+", I)
 
 

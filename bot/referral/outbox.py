@@ -2,7 +2,8 @@
 
 Claiming is a conditional UPDATE (a lease), which is atomic on SQLite and on
 PostgreSQL alike, so two workers never post the same referral at once, and a
-worker that dies mid-post only delays it until its lease runs out.
+worker that dies mid-post only delays it until its lease runs out. Staff alerts
+(bot.safety.alerts) are leased, retried and marked by the same functions.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -81,36 +82,39 @@ def submit(details: ReferralDetails, conversation_id: str) -> Referral:
     raise RuntimeError("could not draw a unique referral reference")
 
 
-def _due(now: datetime):
-    return Referral.objects.filter(
+def _due(model: type[models.Model], now: datetime):
+    return model.objects.filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        status=Referral.Status.PENDING,
+        status=model.Status.PENDING,
         next_attempt_at__lte=now,
     )
 
 
-def claim_next(now: datetime | None = None, lease: timedelta = LEASE) -> Referral | None:
-    """The oldest due referral, leased to this worker; None when nothing is due."""
+def claim_next(
+    now: datetime | None = None, lease: timedelta = LEASE, model: type[models.Model] = Referral
+):
+    """The oldest due row of ``model``'s outbox (referrals, or staff alerts), leased to this
+    worker by a conditional UPDATE; None when nothing is due."""
     now = now or timezone.now()
-    for candidate in _due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:20]:
-        if _due(now).filter(pk=candidate).update(lease_until=now + lease) == 1:
-            return Referral.objects.get(pk=candidate)
+    for candidate in _due(model, now).order_by("next_attempt_at").values_list("pk", flat=True)[:20]:
+        if _due(model, now).filter(pk=candidate).update(lease_until=now + lease) == 1:
+            return model.objects.get(pk=candidate)
     return None
 
 
-def mark_delivered(referral: Referral) -> None:
-    Referral.objects.filter(pk=referral.pk).update(
-        status=Referral.Status.DELIVERED,
+def mark_delivered(row: models.Model) -> None:
+    type(row).objects.filter(pk=row.pk).update(
+        status=type(row).Status.DELIVERED,
         delivered_at=timezone.now(),
-        attempts=referral.attempts + 1,
+        attempts=row.attempts + 1,
         lease_until=None,
         last_error="",
     )
 
 
-def mark_retry(referral: Referral, error: str, backoff: Backoff) -> None:
-    attempts = referral.attempts + 1
-    Referral.objects.filter(pk=referral.pk).update(
+def mark_retry(row: models.Model, error: str, backoff: Backoff) -> None:
+    attempts = row.attempts + 1
+    type(row).objects.filter(pk=row.pk).update(
         attempts=attempts,
         next_attempt_at=timezone.now() + backoff.delay(attempts),
         lease_until=None,

@@ -31,11 +31,10 @@ from urllib.parse import quote
 import requests
 from asgiref.sync import sync_to_async
 from django.db import DatabaseError, connections, router, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from bot.referral.delivery import RETRY_STATUSES, TIMEOUT
-from bot.referral.outbox import LEASE, Backoff
+from bot.referral.outbox import Backoff, claim_next, mark_delivered, mark_retry
 from bot.web.models import StaffAlert
 
 logger = logging.getLogger(__name__)
@@ -216,47 +215,13 @@ class Throttle:
         self.sent.append(self.clock())
 
 
-def _due(now: datetime):
-    return StaffAlert.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        status=StaffAlert.Status.PENDING,
-        next_attempt_at__lte=now,
-    )
-
-
-def claim_next(now: datetime | None = None, lease: timedelta = LEASE) -> StaffAlert | None:
-    """The oldest due alert, leased to this worker (a conditional UPDATE); None when none is due."""
-    now = now or timezone.now()
-    for candidate in _due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:20]:
-        if _due(now).filter(pk=candidate).update(lease_until=now + lease) == 1:
-            return StaffAlert.objects.get(pk=candidate)
-    return None
-
-
-def mark_delivered(alert: StaffAlert) -> None:
-    StaffAlert.objects.filter(pk=alert.pk).update(
-        status=StaffAlert.Status.DELIVERED,
-        delivered_at=timezone.now(),
-        attempts=alert.attempts + 1,
-        lease_until=None,
-        last_error="",
-    )
-
-
-def mark_retry(alert: StaffAlert, error: str, backoff: Backoff) -> None:
-    attempts = alert.attempts + 1
-    StaffAlert.objects.filter(pk=alert.pk).update(
-        attempts=attempts,
-        next_attempt_at=timezone.now() + backoff.delay(attempts),
-        lease_until=None,
-        last_error=error[:1000],
-    )
-
-
 def deliver_due(webhook: AlertWebhook, backoff: Backoff, throttle: Throttle) -> int:
     """Post due alerts while the throttle has room; the number delivered."""
     delivered = 0
-    while throttle.has_room() and (alert := claim_next(lease=backoff.lease)) is not None:
+    while (
+        throttle.has_room()
+        and (alert := claim_next(lease=backoff.lease, model=StaffAlert)) is not None
+    ):
         throttle.record()
         try:
             error = post(webhook, alert)

@@ -18,7 +18,7 @@ from sanic import Sanic
 
 from bot import limits
 from bot.private_answers import METADATA_KEY, PLACEHOLDERS, unseal
-from bot.rasa_channel import ValidatedRestInput
+from bot.rasa_channel import ValidatedRestInput, as_words
 
 pytestmark = pytest.mark.anyio
 RISKY_WORD = "pills"  # the stand-in screen flags any text with this word
@@ -104,7 +104,7 @@ async def test_visitor_text_that_looks_like_a_command_is_parsed_as_text(handled,
     # Parsed by the pipeline here, so Rasa's slash syntax cannot replace the screen's result.
     assert message.parse_data is not None
     assert message.text == text and message.parse_data["text"] == text
-    assert agent.parsed == [text.lstrip("/")]
+    assert agent.parsed == [as_words(text)]
 
 
 @pytest.mark.parametrize(
@@ -226,3 +226,16 @@ async def test_contact_details_are_screened_as_typed_and_stored_without(handled,
     [message] = handled
     assert agent.parsed == [typed]
     assert message.text == stored and message.parse_data["text"] == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("/deny{}my stepdad hits me", "deny  my stepdad hits me"),
+        ('/answer{"answer": "I took them all"}', 'answer "answer": "I took them all"'),
+        ("//greet", "greet"),
+        ("/", "/"),
+    ],
+)
+def test_nlu_reads_the_words_without_the_command_syntax(typed, read):
+    assert as_words(typed) == read

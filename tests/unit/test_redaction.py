@@ -143,3 +143,8 @@ def test_pathological_text_does_not_stall(text):
     started = time.perf_counter()
     redact(text, "us")
     assert time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize("text", ["/greet@0.99", "version 2@3.4", "scored 10@1.5 today"])
+def test_numbers_around_an_at_sign_are_no_email(text):
+    assert redact(text) == text
