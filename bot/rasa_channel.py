@@ -12,8 +12,9 @@ screen has run. This one:
 - accepts a payload only when it is one of the bot's own buttons (bot.payloads);
   any other text, ``/`` or not, is understood and screened as text, and a button
   whose words the risk screen flags is answered as those words;
-- keeps email addresses and phone numbers out of the tracker store (bot.redaction),
-  and a visitor's name and contact when the referral form asks for them
+- keeps contact details (emails, phone numbers, names, addresses, postcodes) out of
+  the tracker store (bot.redaction), and a visitor's name and contact when the
+  referral form asks for them
   (bot.private_answers): the risk screen reads the message as typed, Rasa stores it
   without them;
 - answers a failure inside Rasa, or a turn that produced no reply, with a polite
@@ -38,7 +39,7 @@ from bot.client_address import client_address, trusted_proxies
 from bot.messages import IncomingMessage, InvalidMessage, parse_webhook_body
 from bot.payloads import PayloadAllowList
 from bot.rasa_stores import without_memory_fallback
-from bot.redaction import redact_contacts
+from bot.redaction import redact
 from bot.regions import region_from_metadata
 from bot.safety.resources import LOCAL_EMERGENCY_ADVICE, CrisisResources
 
@@ -155,7 +156,7 @@ class ValidatedRestInput(RestInput):
                 return message(text)  # one of the bot's buttons: Rasa reads the payload
 
         private_slot = await _private_slot(agent, incoming.sender)
-        stored = redact_contacts(text, region_from_metadata(metadata))
+        stored = redact(text, region_from_metadata(metadata))
         if not text.startswith("/") and not private_slot and stored == text:
             return message(text)  # the usual case: Rasa's NLU, the risk screen last
 

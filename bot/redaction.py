@@ -1,8 +1,8 @@
 """Taking contact details out of visitor text: before Rasa stores it, and in exports.
 
-``redact_contacts`` (emails and phone numbers, written normally or spelled out) runs
-in the REST channel on every message, so they never reach the tracker store;
-``redact`` adds links, street addresses, postcodes and names, for exports.
+The REST channel stores every message as ``redact`` leaves it (the risk screen reads it
+as typed), so contact details never reach the tracker store; exports redact again, for
+conversations stored before this and for reviewers' notes.
 
 No library found fits beside Rasa's pins without a model to download (scrubadub needs a
 newer ``regex`` and NLTK, pyap a newer Python, libpostal a 2 GB model), so these are
@@ -154,18 +154,11 @@ DASH_SIGNED = re.compile(
 )
 
 
-def redact_contacts(text: str, region: str | None = None) -> str:
-    """Email addresses and phone numbers become [email] and [phone]."""
+def redact(text: str, region: str | None = None) -> str:
+    """Contact details become [email], [url], [address], [postcode], [phone] and [name]."""
     text = EMAIL.sub("[email]", text)
     if MAYBE_SPELLED_EMAIL.search(text):  # cheap checks first: this runs on every message
         text = SPELLED_EMAIL.sub("[email]", text)
-    text = _redact_phone_numbers(text, region)
-    return SPELLED_PHONE.sub(_spelled_phone, text)
-
-
-def redact(text: str, region: str | None = None) -> str:
-    """Contact details become [email], [url], [address], [postcode], [phone] and [name]."""
-    text = redact_contacts(text, region)
     text = URL.sub("[url]", text)
     text = PO_BOX.sub("[address]", text)
     text = STREET_TYPE_FIRST.sub("[address]", text)
@@ -175,6 +168,8 @@ def redact(text: str, region: str | None = None) -> str:
     in_context = (US_ZIP, AU_POSTCODE, AFTER_ADDRESS) if FOUR_DIGITS.search(text) else ()
     for pattern in (*in_context, DUBLIN_DISTRICT, POSTCODE_NAMED):
         text = pattern.sub(lambda match: f"{match['before']}[postcode]", text)
+    text = _redact_phone_numbers(text, region)
+    text = SPELLED_PHONE.sub(_spelled_phone, text)
     text = NAMED.sub(lambda match: _name(match, any_case=True), text)
     for pattern in (INTRODUCED, SIGNED, DASH_SIGNED):
         text = pattern.sub(lambda match: _name(match, any_case=False), text)

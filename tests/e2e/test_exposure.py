@@ -6,27 +6,14 @@ size. The request-rate limits are tested in tests/unit/test_channel_trust.py
 (this stack raises them: its tests are one client sending a lot).
 """
 
-from pathlib import Path
-
 import pytest
 import requests
 import yaml
 
 from tests.e2e.stack import PROJECT_DIR
+from tests.e2e.test_smoke import listening_addresses
 
 pytestmark = pytest.mark.e2e
-
-
-def listening_addresses(port: int) -> set[str]:
-    """Local addresses with a socket listening on ``port`` (from /proc/net/tcp and tcp6)."""
-    addresses = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            address, hex_port = local.rsplit(":", 1)
-            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                addresses.add(address)
-    return addresses
 
 
 def test_only_the_rest_channel_is_configured():
@@ -40,8 +27,7 @@ def test_socketio_is_not_served(stack):
 
 
 def test_rasa_listens_on_loopback_only(stack):
-    addresses = listening_addresses(stack.ports["rasa"])
-    assert addresses == {"0100007F"}  # 127.0.0.1, in /proc's byte order
+    assert listening_addresses(stack.ports["rasa"]) == {"127.0.0.1"}
 
 
 def test_a_two_megabyte_body_is_refused(stack):

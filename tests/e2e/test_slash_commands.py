@@ -40,7 +40,7 @@ def test_a_crisis_behind_a_slash_command_gets_crisis_help(stack, message):
         '/affirm{"risk_rule": ["x"], "distress": {"a": 1}}',
         '/answer{"answer": "3", "risk_level": "high"}',
         "/nlu_fallback",
-        '/crisis_overdose{"risk_level": "imminent"}',
+        '/nlu_fallback{"risk_level": "imminent"}',
     ],
 )
 def test_risk_flags_cannot_be_forged(stack, message):
