@@ -1,13 +1,11 @@
 """The staff console in real Chromium, against the running processes: a reviewer's round."""
 
 import secrets
-import subprocess
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.chat import send
-from tests.e2e.stack import PROJECT_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -18,15 +16,7 @@ HOSTILE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 1
 @pytest.fixture(scope="module")
 def staff_admin(stack):
     """An admin made as an operator would, with `manage.py staff_user` (make staff-user)."""
-    subprocess.run(
-        [str(PROJECT_DIR / ".venv/bin/python"), "-m", "django", "staff_user",
-         "--username", "lead", "--role", "admin"],
-        env={**stack.env, "STAFF_PASSWORD": PASSWORD},
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return "lead"
+    return stack.staff_account("lead", PASSWORD)
 
 
 def log_in(page, stack, username):

@@ -52,6 +52,18 @@ class Stack:
         }
         self.env.pop("RASA_API_TOKEN", None)
 
+    def staff_account(self, username: str, password: str, role: str = "admin") -> str:
+        """A console account made as an operator would, with `manage.py staff_user`."""
+        subprocess.run(
+            [str(PROJECT_DIR / ".venv/bin/python"), "-m", "django", "staff_user",
+             "--username", username, "--role", role],
+            env={**self.env, "STAFF_PASSWORD": password},
+            cwd=PROJECT_DIR,
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        return username
+
     def url(self, name: str, path: str = "") -> str:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
 

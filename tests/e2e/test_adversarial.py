@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import subprocess
 import uuid
 from dataclasses import dataclass, field
 
@@ -32,7 +31,6 @@ from bot.rasa_channel import as_words
 from bot.safety.rules import CATEGORIES, LEVELS
 from bot.safety.screen import default_screen
 from tests.e2e.chat import referral_up_to_consent
-from tests.e2e.stack import PROJECT_DIR
 
 pytestmark = pytest.mark.e2e
 
@@ -314,14 +312,7 @@ def test_risk_flags_come_only_from_the_risk_screen(stack, attack):
 
 def staff_session(stack) -> requests.Session:
     password = "a long staff password 42"
-    subprocess.run(
-        [str(PROJECT_DIR / ".venv/bin/python"), "-m", "django", "staff_user",
-         "--username", "adversary-check", "--role", "admin"],
-        env={**stack.env, "STAFF_PASSWORD": password},
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    stack.staff_account("adversary-check", password)
     session = requests.Session()
     login = stack.url("web", "/console/login/")
     page = session.get(login, timeout=30)
