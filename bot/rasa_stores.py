@@ -80,6 +80,17 @@ class IndexedSQLTrackerStore(SQLTrackerStore):
         self._tombstone = sa.text(
             f"SELECT erased_at FROM {TOMBSTONES_TABLE} WHERE sender_id = :sender"  # noqa: S608
         )
+        events = self.SQLEvent.__tablename__
+        self._latest_loop = sa.text(
+            f"SELECT data FROM {events} WHERE sender_id = :sender "  # noqa: S608 - a constant
+            # A new session or a restart ends a form without an active_loop event.
+            "AND type_name IN ('active_loop', 'session_started', 'restart') "
+            "ORDER BY id DESC LIMIT 1"
+        )
+        self._latest_requested_slot = sa.text(
+            f"SELECT data FROM {events} WHERE sender_id = :sender AND type_name = 'slot' "  # noqa: S608
+            "AND data LIKE '%\"requested_slot\"%' ORDER BY id DESC LIMIT 1"
+        )
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         return await _patiently(super().retrieve, sender_id)
@@ -140,6 +151,21 @@ class IndexedSQLTrackerStore(SQLTrackerStore):
             )
             return iter(())
         return super()._additional_events(session, tracker)
+
+    async def form_state(self, sender_id: str) -> tuple[str | None, str | None]:
+        """The active form and the slot it asks for, from two indexed reads of the latest
+        events instead of a whole tracker (the channel asks on every message)."""
+        return await _patiently(self._form_state, sender_id)
+
+    async def _form_state(self, sender_id: str) -> tuple[str | None, str | None]:
+        with self.session_scope() as session:
+            latest = session.execute(self._latest_loop, {"sender": sender_id}).scalar()
+            event = json.loads(latest) if latest else {}
+            form = (event.get("name") or None) if event.get("event") == "active_loop" else None
+            if form is None:
+                return None, None
+            slot = session.execute(self._latest_requested_slot, {"sender": sender_id}).scalar()
+        return form, json.loads(slot).get("value") if slot else None
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         return await _patiently(super().retrieve_full_tracker, sender_id)

@@ -6,6 +6,9 @@ import uuid
 
 import pytest
 import redis
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActiveLoop, SessionStarted, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_stores import TRACKER_INDEXES, IndexedSQLTrackerStore, LanternLockStore
 
@@ -143,3 +146,27 @@ def test_a_tracker_loaded_before_its_conversation_was_erased_is_never_written_ba
     elsewhere = DialogueStateTracker.from_events("c2", [UserUttered("made by hand")])
     asyncio.run(store.save(elsewhere))  # not loaded here: saved as Rasa saves it
     assert said("c2") == ["made by hand"]
+
+
+@pytest.mark.parametrize(
+    ("events", "state"),
+    [
+        ([], (None, None)),
+        ([ActiveLoop("referral_form"), SlotSet("requested_slot", "ref_contact")],
+         ("referral_form", "ref_contact")),
+        ([ActiveLoop("referral_form"), SlotSet("requested_slot", "ref_name"),
+          SlotSet("region", "uk")], ("referral_form", "ref_name")),
+        ([ActiveLoop("referral_form"), SlotSet("requested_slot", "ref_name"), ActiveLoop(None)],
+         (None, None)),
+        ([ActiveLoop("referral_form"), SlotSet("requested_slot", "ref_name"), SessionStarted()],
+         (None, None)),
+    ],
+)  # fmt: skip
+def test_the_form_state_is_read_without_loading_the_tracker(tmp_path, events, state):
+    """What the channel asks on every message: the active form and its requested slot."""
+    store = IndexedSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    tracker = DialogueStateTracker.from_events("form-state", [])
+    for event in events:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    assert asyncio.run(store.form_state("form-state")) == state
