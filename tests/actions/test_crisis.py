@@ -1,4 +1,4 @@
-"""action_respond_to_crisis: the reply, the payload (contract 3), the slots and the alert."""
+"""action_respond_to_crisis: the reply, the crisis card payload, the slots and the alert."""
 
 import logging
 
