@@ -13,6 +13,9 @@ RASA_ENV := env SQLALCHEMY_SILENCE_UBER_WARNING=1 PYTHONWARNINGS=ignore::Depreca
 RASA := $(RASA_ENV) $(BIN)/rasa
 MODEL := models/lantern.tar.gz
 TRAINING_DATA := $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
+# The risk classifier beside the rules: real labelled text and the safety cases.
+RISK_MODEL := models/risk_classifier.joblib
+RISK_DATA := data/risk_corpus/train.jsonl $(wildcard tests/safety/*.yml) bot/safety/classifier.py
 
 # Embedded profile defaults; any of these can be overridden from the environment.
 export RASA_PORT ?= 5005
@@ -58,14 +61,18 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 lock: ## regenerate requirements.lock from pyproject.toml
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev --output-file requirements.lock pyproject.toml
 
-train: $(MODEL) ## train the model, only when data or config changed
+train: $(MODEL) $(RISK_MODEL) ## train the Rasa model and the risk classifier, each only when its data changed
+
+$(RISK_MODEL): $(VENV)/.installed $(RISK_DATA)
+	$(BIN)/python -m bot.safety.classifier train
+	@touch $@
 
 $(MODEL): $(VENV)/.installed config.yml domain.yml $(TRAINING_DATA)
 	$(RASA) train --config config.yml --domain domain.yml \
 	  --data data/nlu data/rules data/stories --out models --fixed-model-name lantern
 	@touch $@
 
-run: $(MODEL) ## train if needed, then start Rasa, the action server, the web site and the referral worker
+run: $(MODEL) $(RISK_MODEL) ## train if needed, then start Rasa, the action server, the web site and the referral worker
 	@mkdir -p var
 	@echo "Lantern is starting (the Rasa server takes about 30 s to load its model):"
 	@echo "  demo site      http://localhost:$(WEB_PORT)/"
@@ -75,7 +82,7 @@ run: $(MODEL) ## train if needed, then start Rasa, the action server, the web si
 	@echo "  referrals      posted to REFERRAL_WEBHOOK_URL, or kept in the outbox for staff"
 	$(BIN)/honcho start -f Procfile
 
-run-prod: $(MODEL) ## production profile here: RASA_INSTANCES Rasa + action servers behind nginx, PostgreSQL, Redis
+run-prod: $(MODEL) $(RISK_MODEL) ## production profile here: RASA_INSTANCES Rasa + action servers behind nginx, PostgreSQL, Redis
 	@command -v nginx >/dev/null || { echo "nginx is missing: apt-get install nginx-light"; exit 1; }
 	$(BIN)/python -m bot.production write
 	$(BIN)/honcho start --app-root $(CURDIR) -f var/prod/Procfile
@@ -88,7 +95,7 @@ validate: $(VENV)/.installed ## rasa data validate, warnings are errors (form qu
 	$(RASA_ENV) $(BIN)/python -m tests.validate_data --config config.yml --domain domain.yml \
 	  --data data/nlu data/rules data/stories --fail-on-warnings
 
-unit: $(VENV)/.installed ## pytest without the slow end-to-end and browser tests
+unit: $(VENV)/.installed $(RISK_MODEL) ## pytest without the slow end-to-end and browser tests
 	$(BIN)/pytest -m "not e2e and not browser and not cluster"
 
 console-pg: $(VENV)/.installed ## the staff console's tests on PostgreSQL, when PG_TEST_URL is set
@@ -98,17 +105,17 @@ console-pg: $(VENV)/.installed ## the staff console's tests on PostgreSQL, when 
 	  DATABASE_URL=$$PG_TEST_URL TRACKER_DB_URL=$$PG_TEST_URL $(BIN)/pytest -m console; \
 	fi
 
-conversation-tests: $(MODEL) ## Rasa conversation tests (tests/stories)
+conversation-tests: $(MODEL) $(RISK_MODEL) ## Rasa conversation tests (tests/stories)
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 	  --fail-on-prediction-errors --out var/results
 
-e2e: $(MODEL) ## start the three real processes on free ports and talk to them
+e2e: $(MODEL) $(RISK_MODEL) ## start the three real processes on free ports and talk to them
 	$(BIN)/pytest -m e2e
 
-cluster: $(MODEL) $(NGINX) ## production profile: 2 Rasa instances behind nginx, PostgreSQL, Redis; faults
+cluster: $(MODEL) $(RISK_MODEL) $(NGINX) ## production profile: 2 Rasa instances behind nginx, PostgreSQL, Redis; faults
 	$(BIN)/pytest -m cluster
 
-browser: $(MODEL) $(CHROMIUM) ## the chat widget in Debian's Chromium against the real processes
+browser: $(MODEL) $(RISK_MODEL) $(CHROMIUM) ## the chat widget in Debian's Chromium against the real processes
 	$(BIN)/pytest -m browser
 
 # Debian packages the tests and benchmarks need, installed once (as root; otherwise it
@@ -133,7 +140,7 @@ nlu-eval: $(VENV)/.installed ## 5-fold cross-validation of the intents (about 7 
 	  --out var/nlu-eval
 	@$(BIN)/python -m bot.nlu_report var/nlu-eval/intent_report.json
 
-safety: $(VENV)/.installed ## run tests/safety against the screen (and the bot, if it is running)
+safety: $(VENV)/.installed $(RISK_MODEL) ## run tests/safety against the screen (and the bot, if it is running)
 	@if curl -sf -o /dev/null $(RASA_PUBLIC_URL)/webhooks/rest/; then \
 	  $(BIN)/python -m bot.safety cases --webhook $(RASA_PUBLIC_URL)/webhooks/rest/webhook; \
 	else \
@@ -162,10 +169,10 @@ $(BENCH_VENV)/.installed:
 	$(BENCH_VENV)/bin/pip install --quiet "locust==2.47.0"
 	@touch $@
 
-bench: $(MODEL) $(BENCH_VENV)/.installed ## load test, embedded profile: 20 visitors for 60 s, latency, msgs/s, memory (about 3 min)
+bench: $(MODEL) $(RISK_MODEL) $(BENCH_VENV)/.installed ## load test, embedded profile: 20 visitors for 60 s, latency, msgs/s, memory (about 3 min)
 	$(RASA_ENV) $(BIN)/python -m tests.load.bench
 
-bench-prod: $(MODEL) $(BENCH_VENV)/.installed $(NGINX) ## the same through nginx with 1, then 2 Rasa instances (needs PostgreSQL, Redis; about 5 min)
+bench-prod: $(MODEL) $(RISK_MODEL) $(BENCH_VENV)/.installed $(NGINX) ## the same through nginx with 1, then 2 Rasa instances (needs PostgreSQL, Redis; about 5 min)
 	$(RASA_ENV) $(BIN)/python -m tests.load.bench --prod
 
 # pip-audit needs a newer `packaging` than Rasa's pin (<21) allows in .venv: it has its own.
@@ -185,10 +192,10 @@ audit: $(TOOLS)/.installed ## pip-audit requirements.lock; fails on findings not
 widget-help: $(VENV)/.installed ## regenerate the widget's copy of the crisis services after editing data/resources
 	$(BIN)/python -m bot.web.crisis_help
 
-safety-dev: $(VENV)/.installed ## risk screen on the risk-dev set (RISK_DEV_DIR): recall, false alarms; last line safety-dev: ...
+safety-dev: $(VENV)/.installed $(RISK_MODEL) ## risk screen on the risk-dev set (RISK_DEV_DIR): recall, false alarms; last line safety-dev: ...
 	$(BIN)/python -m tests.safety.dev_set
 
-bench-screen: $(VENV)/.installed ## risk screen speed on one core
+bench-screen: $(VENV)/.installed $(RISK_MODEL) ## risk screen speed on one core
 	taskset -c 0 $(BIN)/python -m bot.safety.bench
 
 test: lint validate unit console-pg conversation-tests e2e browser cluster ## everything CI runs

@@ -9,7 +9,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.safety.crisis import plan_reply
-from bot.safety.screen import default_screen, result_from_entities, stronger
+from bot.safety.decide import stronger
+from bot.safety.entities import from_entities
+from bot.safety.screen import default_screen
 from bot.web.standalone import setup_django
 
 setup_django()  # the staff alert outbox is a Django model, shared by every action server
@@ -33,7 +35,7 @@ class ActionRespondToCrisis(Action):
         # entities); screened again with the conversation's history, a means
         # question after distress is high.
         result = stronger(
-            result_from_entities(message.get("entities") or []),
+            from_entities(message.get("entities") or []),
             default_screen().screen(
                 message.get("text") or "", prior_level, tracker.get_slot("distress_seen") == "yes"
             ),

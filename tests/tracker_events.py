@@ -10,7 +10,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.slots import AnySlot
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.safety.rasa_component import EXTRACTOR
+from bot.safety.decide import ScreenResult
+from bot.safety.entities import to_entities
 from bot.web.tracker import rasa_tracker_store
 
 SLOTS = ("risk_level", "region")
@@ -33,11 +34,22 @@ def empty(store: SQLTrackerStore) -> None:
         session.commit()
 
 
-def user(text, level="none", categories=(), rules=(), intent="greet", region=None, at=None):
+def user(
+    text,
+    level="none",
+    categories=(),
+    rules=(),
+    intent="greet",
+    region=None,
+    at=None,
+    probability=None,
+    evidence=(),
+):
     """A visitor message as the NLU pipeline (with the risk screen) leaves it."""
-    values = [("risk_level", level)]
-    values += [("risk_category", c) for c in categories] + [("risk_rule", r) for r in rules]
-    entities = [{"entity": name, "value": value, "extractor": EXTRACTOR} for name, value in values]
+    result = ScreenResult(
+        level, tuple(categories), (), tuple(rules), probability=probability, evidence=evidence
+    )
+    entities = to_entities(result, len(text))
     parse = {"intent": {"name": intent, "confidence": 0.93}, "entities": entities, "text": text}
     metadata = {"region": region} if region else {}
     return UserUttered(text, parse["intent"], entities, parse, timestamp=at, metadata=metadata)

@@ -1,7 +1,9 @@
 """Command line for the risk screen.
 
 python -m bot.safety screen            stdin lines in, one JSON object per line out
-python -m bot.safety explain "text"    the rules and modifiers that fired, and why
+                                       (level, categories, modifiers, rules, probability)
+python -m bot.safety explain "text"    the rules and modifiers that fired, the classifier's
+                                       probability and the n-grams that weighed most
 python -m bot.safety cases             run tests/safety/*.yml against the screen
 python -m bot.safety cases --webhook URL   ... and through the running bot
 """
@@ -32,9 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     cases.add_argument("--quiet", action="store_true", help="print only the summary lines")
     args = parser.parse_args(argv)
 
-    from bot.safety.screen import RiskScreen
+    from bot.safety.screen import default_screen
 
-    screen = RiskScreen()
+    screen = default_screen()
     if args.command == "screen":
         return _screen(screen)
     if args.command == "explain":
@@ -69,6 +71,14 @@ def _explain(screen, text: str, prior_level: str) -> int:
         print(f"    level: {finding.level}")
     if not findings:
         print("no rule matched")
+    if result.probability is not None:
+        raised = "raised the flag to low" if "classifier" in result.rules else "no flag of its own"
+        print(
+            f"- classifier: probability {result.probability:.3f} "
+            f"(threshold {screen.threshold}): {raised}"
+        )
+        if result.evidence:
+            print(f"    weighed most: {', '.join(repr(n) for n in result.evidence)}")
     print(json.dumps(result.as_dict()))
     return 0
 

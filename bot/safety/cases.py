@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.safety.decide import ScreenResult, level_rank, stronger
 from bot.safety.rules import CATEGORIES, LEVELS, REPORTED_KINDS
-from bot.safety.screen import ScreenResult, level_rank, stronger
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "tests" / "safety"
 CASE_KEYS = {"id", "message", "conversation", "level", "categories", "modifiers", "region", "note"}

@@ -11,8 +11,8 @@ from functools import cache
 
 from bot.content import crisis_offers, crisis_reply_text
 from bot.regions import INTERNATIONAL, normalise_region
+from bot.safety.decide import ScreenResult, highest, level_rank
 from bot.safety.resources import CrisisResources
-from bot.safety.screen import ScreenResult, highest, level_rank
 
 ALERT_LEVELS = ("high", "imminent")
 

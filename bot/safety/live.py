@@ -7,7 +7,7 @@ import uuid
 import requests
 
 from bot.safety.cases import Case
-from bot.safety.screen import ScreenResult, stronger
+from bot.safety.decide import ScreenResult, stronger
 
 
 def ask_bot(webhook_url: str, case: Case) -> ScreenResult:

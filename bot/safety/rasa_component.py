@@ -19,15 +19,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.regions import region_from_metadata
-from bot.safety.screen import (
-    ScreenResult,
-    crisis_intent,
-    default_screen,
-    is_crisis_intent,
-    with_classifier,
-)
+from bot.safety import entities as screen_entities
+from bot.safety.screen import crisis_intent, default_screen, is_crisis_intent
 
-EXTRACTOR = "RiskScreen"
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -52,7 +46,8 @@ class RiskScreenComponent(GraphComponent):
         return cls(threshold)
 
     def __init__(self, fallback_threshold: float) -> None:
-        self.screen = default_screen()  # rules are read at start-up, not stored in the model
+        # The rules and the risk classifier are read at start-up, not stored in Rasa's model.
+        self.screen = default_screen()
         # Below this confidence an intent is the fallback, as FallbackClassifier decides.
         self.fallback_threshold = fallback_threshold
 
@@ -67,16 +62,12 @@ class RiskScreenComponent(GraphComponent):
     def _screen(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         intent = message.get(INTENT) or {}
-        result = with_classifier(
-            self.screen.screen(text), text, intent.get("name"), intent.get("confidence") or 0.0
-        )
+        result = self.screen.screen(text)
         entities = list(message.get(ENTITIES) or [])
-        entities += _entities(result, len(text))
-        if result.distress:
-            entities.append(_entity("distress", "yes", len(text)))
+        entities += screen_entities.to_entities(result, len(text))
         region = region_from_metadata(message.get("metadata"))
         if region:
-            entities.append(_entity("region", region, len(text)))
+            entities.append(screen_entities.entity(screen_entities.REGION, region, len(text)))
         message.set(ENTITIES, entities, add_to_output=True)
 
         ranking = message.get(INTENT_RANKING_KEY) or []
@@ -90,8 +81,8 @@ class RiskScreenComponent(GraphComponent):
                 add_to_output=True,
             )
         elif is_crisis_intent(intent.get("name")):
-            # The classifier alone, unsure or overruled by a pseudo rule: one
-            # decision function says this is not a crisis, so route it elsewhere.
+            # The intent classifier alone does not decide a crisis: the screen, with
+            # its own classifier, said this is not one, so route it elsewhere.
             best = _best_other_intent(ranking, self.fallback_threshold)
             message.set(INTENT, best, add_to_output=True)
 
@@ -104,16 +95,3 @@ def _best_other_intent(ranking: list[dict[str, Any]], threshold: float) -> dict[
                 return {"name": name, "confidence": candidate["confidence"]}
             break
     return {"name": FALLBACK_INTENT, "confidence": 1.0}
-
-
-def _entity(name: str, value: str, length: int) -> dict[str, Any]:
-    return {"entity": name, "value": value, "start": 0, "end": length, "extractor": EXTRACTOR}
-
-
-def _entities(result: ScreenResult, length: int) -> list[dict[str, Any]]:
-    """The result as entities: risk_level always, then categories, modifiers and rule ids."""
-    entities = [_entity("risk_level", result.level, length)]
-    entities += [_entity("risk_category", value, length) for value in result.categories]
-    entities += [_entity("risk_modifier", value, length) for value in result.modifiers]
-    entities += [_entity("risk_rule", value, length) for value in result.rules]
-    return entities

@@ -163,6 +163,11 @@ def _patterns(path: Path, rule_id: str, entry: dict) -> tuple[str, ...]:
                     f"{path.name}: rule '{rule_id}', pattern '{pattern}': '{word}' is not a "
                     f"gap; write *1 to *9."
                 )
+            if "" in word.rstrip("?").split("|"):
+                raise RuleError(
+                    f"{path.name}: rule '{rule_id}', pattern '{pattern}': '{word}' has an "
+                    f"empty alternative (a '|' with nothing on one side)."
+                )
             if re.search(r"\([^)]*[{}=#][^)]*\)", word):
                 raise RuleError(
                     f"{path.name}: rule '{rule_id}', pattern '{pattern}': brackets hold plain "
@@ -260,22 +265,36 @@ def phrases(rules: RuleSet) -> set[str]:
 
 
 def bracket_phrases(pattern: str, known: set[str]) -> str:
-    """Write a known phrase spelled out as plain words ("how strong") as one alternative."""
+    """Write a known phrase spelled out as plain words ("how strong") as one alternative.
+    Words already in brackets stay as they are: brackets do not nest."""
+    segments = re.split(r"(\([^()]*\))", pattern)
     for phrase in sorted(known, key=len, reverse=True):
-        pattern = re.sub(rf"(?<![\w|(]){re.escape(phrase)}(?![\w|)])", f"({phrase})", pattern)
-    return pattern
+        segments = [
+            segment
+            if segment.startswith("(")
+            else re.sub(rf"(?<![\w|(]){re.escape(phrase)}(?![\w|)])", f"({phrase})", segment)
+            for segment in segments
+        ]
+    return "".join(segments)
 
 
 def compile_pattern(
-    pattern: str, vocabulary: dict[str, tuple[str, ...]], canonical, known: set[str]
+    pattern: str,
+    vocabulary: dict[str, tuple[str, ...]],
+    canonical,
+    known: set[str],
+    several_words=None,
 ) -> list[list[dict]]:
     """Turn one readable pattern into spaCy Matcher patterns on the NORM attribute.
 
     ``canonical`` maps a word or phrase to its normalised form, so that
     patterns and messages are normalised the same way. A word-set phrase
-    ("sleeping pill") is one token in both (see RiskScreen.merge_phrases); any
-    other alternative of several words becomes its own spaCy pattern.
+    ("sleeping pill") is one token in both (see Normaliser.merge_phrases); any
+    other alternative of several words becomes its own spaCy pattern, its tokens
+    from ``several_words`` (which merges the known phrases inside it, as in a
+    message), or ``canonical``.
     """
+    several_words = several_words or canonical
     positions: list[list[list[dict]]] = []  # per word: alternative token sequences
     for word in split_words(pattern):
         gap = GAP.match(word)
@@ -297,10 +316,16 @@ def compile_pattern(
                 if len(tokens) == 1 or text in known:
                     norms.add("_".join(tokens))
                 else:
-                    several[tokens] = None
+                    several[tuple(several_words(text))] = None
         exact = {part[1:].lower() for part in word.rstrip("?").split("|") if part[0] == "="}
+        # One word is compared in spaCy's own code; a set ("IN") in Python, per token.
         sequences = [
-            [{attribute: {"IN": sorted(values)}, **({"OP": "?"} if optional else {})}]
+            [
+                {
+                    attribute: values.pop() if len(values) == 1 else {"IN": sorted(values)},
+                    **({"OP": "?"} if optional else {}),
+                }
+            ]
             for attribute, values in (("NORM", norms), ("LOWER", exact))
             if values
         ]

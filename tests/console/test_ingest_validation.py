@@ -283,13 +283,6 @@ def test_erasing_a_conversation_removes_its_quarantined_events(crisis_next_door,
     assert not QuarantinedEvent.objects.exists()
 
 
-def test_ingest_trusts_the_name_the_risk_screen_gives_itself():
-    from bot.safety.rasa_component import EXTRACTOR
-    from bot.web.console.ingest import RISK_SCREEN
-
-    assert RISK_SCREEN == SCREEN == EXTRACTOR
-
-
 def test_only_admins_see_the_quarantine(crisis_next_door, admin_client, reviewer, client):
     assert client.get("/console/quarantine/")["Location"].startswith("/console/login/")
     reviewer_client = logged_in(reviewer)

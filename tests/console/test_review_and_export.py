@@ -50,6 +50,22 @@ def test_transcript_shows_messages_flags_and_records_the_view(conversation, revi
     ).exists()
 
 
+def test_transcript_shows_the_classifiers_probability_and_ngrams(events, reviewer_client):
+    flagged = user(
+        "no reason to carry on",
+        "low",
+        ["suicide"],
+        rules=["classifier"],
+        probability=0.812,
+        evidence=("no reason", "carry on"),
+    )
+    tracker_events.save(events, CONVERSATION, [flagged])
+    ingest()
+    html = reviewer_client.get(transcript_url()).content.decode()
+    assert "rules: classifier" in html
+    assert "classifier: 0.81 on “no reason”, “carry on”" in html
+
+
 def test_hostile_text_is_escaped_in_the_transcript(events, reviewer_client):
     tracker_events.save(
         events, CONVERSATION, [user("<script>alert(1)</script><img src=x onerror=alert(2)>")]

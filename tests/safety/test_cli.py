@@ -1,4 +1,4 @@
-"""Architecture contract 1: `python -m bot.safety screen`, JSON lines in order, one process."""
+"""`python -m bot.safety screen`: JSON lines in order, one process, the classifier's probability."""
 
 import json
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 from tests.e2e.stack import PROJECT_DIR
 
-KEYS = {"level", "categories", "modifiers", "rules"}
+KEYS = {"level", "categories", "modifiers", "rules", "probability"}
 
 
 def screen_lines(data: bytes) -> list[dict]:
@@ -31,6 +31,8 @@ def test_thousands_of_lines_in_one_process_in_order():
     assert levels == ["none", "high", "none", "none"] * 1000
     assert results[1]["categories"] == ["suicide"]
     assert "suicide.kill_self" in results[1]["rules"]
+    assert all(0.0 <= result["probability"] <= 1.0 for result in results)
+    assert results[1]["probability"] > results[0]["probability"]
 
 
 def test_bad_bytes_and_odd_lines_still_get_one_answer_each():
@@ -51,3 +53,17 @@ def test_explain_shows_rules_and_modifiers():
     assert "rule suicide.suicidal" in finished.stdout
     assert "modifier: negated" in finished.stdout
     assert json.loads(finished.stdout.splitlines()[-1])["level"] == "low"
+
+
+def test_explain_names_the_rules_and_the_classifiers_probability_and_ngrams():
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot.safety", "explain", "i want to kill myself, no point living"],
+        capture_output=True,
+        cwd=PROJECT_DIR,
+        timeout=300,
+        check=True,
+    )
+    out = finished.stdout.decode()
+    assert "- rule suicide.kill_self" in out
+    assert "- classifier: probability" in out
+    assert "weighed most:" in out

@@ -7,6 +7,8 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.safety.rasa_component import RiskScreenComponent
+from bot.safety.screen import RiskScreen
+from tests.safety.fakes import FixedClassifier
 
 
 @pytest.fixture(scope="module")
@@ -41,30 +43,27 @@ def test_every_message_is_screened_and_keeps_its_intent_when_harmless(component)
     assert entities(message, "risk_level") == ["none"]
 
 
-def test_a_confident_crisis_intent_on_a_distressed_message_counts(component):
-    message = parse(component, "i feel so empty and numb tonight", "crisis_suicide", 0.995)
-    assert message.get("intent")["name"] == "crisis_suicide"
-    assert entities(message, "risk_level") == ["low"]
-    assert entities(message, "risk_rule") == ["classifier.crisis_suicide"]
-    assert entities(message, "distress") == ["yes"]
-
-
-def test_a_crisis_intent_without_distress_does_not_count(component):
+def test_the_intent_classifier_alone_never_makes_a_crisis(component):
     message = parse(component, "the frost got my dahlias", "crisis_suicide", 0.999)
     assert message.get("intent")["name"] == "nlu_fallback"
     assert entities(message, "risk_level") == ["none"]
 
 
-def test_an_unsure_crisis_intent_is_routed_away(component):
-    message = parse(component, "i feel so empty and numb tonight", "crisis_suicide", 0.55)
-    assert message.get("intent")["name"] == "nlu_fallback"
-    assert entities(message, "risk_level") == ["none"]
-
-
-def test_a_pseudo_rule_overrules_the_classifier(component):
+def test_a_pseudo_rule_overrules_a_crisis_intent(component):
     message = parse(component, "how do I kill the process", "crisis_harm_to_others", 0.99)
     assert message.get("intent")["name"] != "crisis_harm_to_others"
     assert entities(message, "risk_level") == ["none"]
+
+
+def test_a_risk_classifier_flag_is_stored_with_its_probability_and_evidence():
+    component = RiskScreenComponent(fallback_threshold=0.5)
+    component.screen = RiskScreen(classifier=FixedClassifier(0.93, "suicide", ("no point",)))
+    message = parse(component, "there is no point to any of it", intent="greet")
+    assert message.get("intent")["name"] == "crisis_suicide"
+    assert entities(message, "risk_level") == ["low"]
+    assert entities(message, "risk_rule") == ["classifier"]
+    assert entities(message, "risk_probability") == ["0.930"]
+    assert entities(message, "risk_evidence") == ["no point"]
 
 
 def test_the_region_comes_from_the_widgets_metadata(component):

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.safety.decide import level_rank
 from bot.safety.rules import RULES_DIR, RuleError, load_rules
-from bot.safety.screen import level_rank
 
 RULES = load_rules()
 

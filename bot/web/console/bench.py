@@ -40,6 +40,9 @@ from contextlib import closing
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.safety.decide import ScreenResult
+from bot.safety.entities import to_entities
+
 CONVERSATIONS = 10_000
 EVENTS = 500_000
 MIN_EVENTS, MODE_EVENTS, MAX_EVENTS = 10, 20, 120  # per conversation: 50 on average
@@ -584,10 +587,12 @@ def user_message(rng: random.Random, plan: Plan, text, intent, confidence, risk)
     """A visitor message as the NLU pipeline, with the risk screen, leaves it."""
     from rasa.shared.core.events import UserUttered
 
-    entities = [_entity("risk_level", risk[0] if risk else "none", text)]
-    if risk:
-        entities.append(_entity("risk_category", risk[1], text))
-        entities.append(_entity("risk_rule", rng.choice(RISK_RULES[risk[1]]), text))
+    result = (
+        ScreenResult(risk[0], (risk[1],), rules=(rng.choice(RISK_RULES[risk[1]]),))
+        if risk
+        else ScreenResult()
+    )
+    entities = to_entities(result, len(text))
     ranking = [{"name": intent, "confidence": confidence}]
     ranking += [
         {"name": other, "confidence": (1 - confidence) / 2}
@@ -631,10 +636,6 @@ def crisis_payload(region: str, level: str, category: str) -> dict:
 
 def _utter_metadata(action: str) -> dict:
     return {"utter_action": action} if action.startswith("utter_") else {}
-
-
-def _entity(name: str, value: str, text: str) -> dict:
-    return {"entity": name, "value": value, "start": 0, "end": len(text), "extractor": "RiskScreen"}
 
 
 def _row(sender: str, event) -> dict:

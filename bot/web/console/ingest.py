@@ -28,6 +28,7 @@ from django.db import DEFAULT_DB_ALIAS, DataError, connections, transaction
 
 from bot.messages import MAX_MESSAGE_CHARS, SENDER_PATTERN
 from bot.regions import normalise_region
+from bot.safety import entities as screen
 from bot.safety.rules import CATEGORIES, LEVELS, REPORTED_KINDS
 from bot.web.console.models import Conversation, Entry, IngestState, QuarantinedEvent
 from bot.web.routers import TRACKER_ALIAS
@@ -255,12 +256,6 @@ def _write_rows(model, fields: tuple[str, ...], objects, update: bool) -> None:
 
 # --- what an event must look like ------------------------------------------------------------
 
-# The risk screen's name for itself in the entities it stores (bot.safety.rasa_component's
-# EXTRACTOR; not imported from there, which would load Rasa's engine into the web process).
-RISK_SCREEN = "RiskScreen"
-SCREEN_ENTITIES = frozenset(
-    {"risk_level", "risk_category", "risk_modifier", "risk_rule", "distress", "region"}
-)
 MAX_SCREEN_VALUE_CHARS = 100  # rule ids are about 35
 MAX_NAME_CHARS = 255  # intent, action, slot, button and service names
 MAX_BOT_TEXT_CHARS = 20_000
@@ -389,8 +384,8 @@ ENTITY = record(
 def entity(value) -> str | None:
     """Any extractor's entity; the risk screen's own values must be short text."""
     problem = ENTITY(value)
-    screened = problem is None and value.get("extractor") == RISK_SCREEN
-    if screened and value["entity"] in SCREEN_ENTITIES:
+    screened = problem is None and value.get("extractor") == screen.EXTRACTOR
+    if screened and value["entity"] in screen.NAMES:
         value_problem = SCREEN_VALUE(value.get("value"))
         return f".value{value_problem}" if value_problem else None
     return problem
@@ -548,40 +543,32 @@ def _user_entry(conversation: Conversation, entry: Entry, event: dict) -> Entry:
 
 
 def _screen_result(entities: list[dict]) -> tuple[int, dict, int]:
-    """The risk screen's result (level rank, categories, rules, modifiers) from the entities
-    it stored, and how many risk entities were ignored: those of any other extractor (a
-    visitor can send entities) and values the screen never gives."""
-    levels, categories, rules, modifiers = [], [], [], []
-    ignored = 0
-    for found in entities:
-        name = found["entity"]
-        if name not in SCREEN_ENTITIES:
-            continue
-        if found.get("extractor") != RISK_SCREEN:
-            ignored += 1
-            continue
-        value = found["value"]
-        if name == "risk_level":
-            levels.append(value)
-        elif name == "risk_category":
-            categories.append(value)
-        elif name == "risk_rule":
-            rules.append(value)
-        elif name == "risk_modifier":
-            modifiers.append(value)
-    known = [c for c in categories if c in CATEGORIES]
-    level = levels[0] if levels and levels[0] in LEVELS else "none"
+    """The risk screen's result (level rank, categories, rules, modifiers, the classifier's
+    probability and evidence) from the entities it stored, and how many risk entities were
+    ignored: those of any other extractor (a visitor can send entities) and values the
+    screen never gives."""
+    screen_entities = [found for found in entities if found["entity"] in screen.NAMES]
+    trusted = [found for found in screen_entities if found.get("extractor") == screen.EXTRACTOR]
+    ignored = len(screen_entities) - len(trusted)
+    result = screen.from_entities(trusted)
+    known = [c for c in result.categories if c in CATEGORIES]
+    level = result.level if result.level in LEVELS else "none"
     if level != "none" and not known:  # the screen flags nothing without a category
         level = "none"
     if level == "none":
         known = []
     risk = {
         "categories": known,
-        "rules": rules,
-        "modifiers": [m for m in modifiers if m in REPORTED_KINDS],
+        "rules": list(result.rules),
+        "modifiers": [m for m in result.modifiers if m in REPORTED_KINDS],
     }
-    ignored += len(categories) - len(known) + len(modifiers) - len(risk["modifiers"])
-    if levels and levels[0] != level:
+    if result.probability is not None:  # the classifier's, and why when it raised the flag
+        risk["probability"] = result.probability
+    if result.evidence:
+        risk["evidence"] = list(result.evidence)
+    ignored += len(result.categories) - len(known)
+    ignored += len(result.modifiers) - len(risk["modifiers"])
+    if result.level != level and any(found["entity"] == screen.LEVEL for found in trusted):
         ignored += 1
     return LEVELS.index(level), risk, ignored
 

@@ -1,0 +1,325 @@
+"""The statistical signal beside the rules: how likely a message is to voice risk.
+
+A logistic regression over word and character n-grams, trained on real labelled
+public text (data/risk_corpus, see its README) and the project's safety cases.
+Its probability is calibrated on held-out folds (Platt scaling), so the
+threshold in rules/settings.yml reads as a probability. It only ever leads to
+the `low` pathway (one kind, direct question): the level above that is the
+rules' to decide, because they can say why.
+
+python -m bot.safety.classifier train     build models/risk_classifier.joblib if its data changed
+python -m bot.safety.classifier report    out-of-fold recall and false alarms per threshold
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+
+from bot.safety.rules import RULES_DIR, load_rules
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+CORPUS = PROJECT_DIR / "data" / "risk_corpus" / "train.jsonl"
+MODEL_PATH = PROJECT_DIR / "models" / "risk_classifier.joblib"
+RISK_LABELS = ("suicide", "self_harm", "harm_to_others")
+HARMLESS_LABELS = ("distress", "benign")
+SEED = 0
+FOLDS = 5
+# Bump when the features or the estimator change: the fingerprint then differs.
+RECIPE = "normalised-words/tfidf-1-2/logreg-C2-balanced/platt-5fold/v2"
+EVIDENCE_SIZE = 5
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    risk: bool
+    category: str | None  # a risk category, for the risk examples
+
+
+class RiskClassifier:
+    """A trained model: probability of risk, the likeliest category, and why.
+
+    It reads a message as the normalisation step leaves it (``Normaliser.words``):
+    words in their dictionary forms, slang and misspellings of key terms spelled
+    out, so "kms", "killin myself" and "kill myself" are one feature."""
+
+    def __init__(self, risk: Pipeline, categories: Pipeline, fingerprint: str) -> None:
+        self.risk = risk
+        self.categories = categories
+        self.fingerprint = fingerprint
+        self._scorer: _Scorer | None = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_scorer": None}  # rebuilt after loading, not stored
+
+    def probability(self, words: str) -> float:
+        """The calibrated probability that a normalised message voices risk."""
+        return self._fast().probability(words)
+
+    def probabilities(self, texts: Sequence[str]) -> list[float]:
+        return [self.probability(words) for words in texts]
+
+    def category(self, words: str) -> str:
+        """The likeliest risk category, for a message the rules did not place."""
+        return str(self.categories.predict([words])[0])
+
+    def evidence(self, words: str, size: int = EVIDENCE_SIZE) -> tuple[str, ...]:
+        """The message's n-grams with the largest weight towards risk, strongest first."""
+        contributions = self._fast().contributions(words)
+        return tuple(gram for gram, weight in contributions[:size] if weight > 0)
+
+    def _fast(self) -> _Scorer:
+        if self._scorer is None:
+            self._scorer = _Scorer(self.risk)
+        return self._scorer
+
+
+class _Scorer:
+    """The fitted pipeline's arithmetic for one message, without sklearn's per-call
+    overhead (about 1 ms): TF-IDF with sublinear counts and unit length, the linear
+    score, then the sigmoid calibration. Gives sklearn's predict_proba to 1e-9."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        features: TfidfVectorizer = pipeline.named_steps["features"]
+        calibrated = pipeline.named_steps["model"].calibrated_classifiers_[0]
+        model = calibrated.base_estimator
+        calibrator = calibrated.calibrators[0]
+        weights, idf = model.coef_[0], features.idf_
+        self.table = {
+            gram: (float(idf[j]), float(weights[j])) for gram, j in features.vocabulary_.items()
+        }
+        self.analyse = features.build_analyzer()
+        self.intercept = float(model.intercept_[0])
+        self.a, self.b = float(calibrator.a_), float(calibrator.b_)
+
+    def _values(self, words: str) -> tuple[list[tuple[str, float, float]], float]:
+        values, squares = [], 0.0
+        for gram, count in Counter(self.analyse(words)).items():
+            entry = self.table.get(gram)
+            if entry is not None:
+                value = (1.0 + math.log(count)) * entry[0]
+                values.append((gram, value, entry[1]))
+                squares += value * value
+        return values, math.sqrt(squares)
+
+    def probability(self, words: str) -> float:
+        values, norm = self._values(words)
+        score = self.intercept
+        if norm:
+            score += sum(value * weight for _, value, weight in values) / norm
+        exponent = self.a * score + self.b
+        if exponent > 700:  # exp would overflow: the probability is 0 to double precision
+            return 0.0
+        return 1.0 / (1.0 + math.exp(exponent))
+
+    def contributions(self, words: str) -> list[tuple[str, float]]:
+        values, norm = self._values(words)
+        if not norm:
+            return []
+        found = [(gram, value * weight / norm) for gram, value, weight in values]
+        return sorted(found, key=lambda item: item[1], reverse=True)
+
+
+def _features() -> TfidfVectorizer:
+    # Words and word pairs of the normalised message: pairs carry the phrasing
+    # ("want die", "better without", "no point"), and one-letter words count too,
+    # because "i" says who is at risk.
+    return TfidfVectorizer(
+        token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (a regex, not a password)
+        ngram_range=(1, 2),
+        min_df=2,
+        max_features=100_000,
+        sublinear_tf=True,
+    )
+
+
+def _risk_pipeline() -> Pipeline:
+    model = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000, solver="liblinear")
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    calibrated = CalibratedClassifierCV(model, method="sigmoid", cv=folds, ensemble=False)
+    return Pipeline([("features", _features()), ("model", calibrated)])
+
+
+def _category_pipeline() -> Pipeline:
+    model = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000, solver="liblinear")
+    return Pipeline([("features", _features()), ("model", model)])
+
+
+# --- data ---------------------------------------------------------------
+
+
+def training_files() -> list[Path]:
+    """The data the model is built from, and the rules that normalise its words."""
+    from bot.safety.cases import CASES_DIR
+
+    normalisation = [RULES_DIR / "normalise.yml", RULES_DIR / "vocabulary.yml"]
+    return [CORPUS, *sorted(CASES_DIR.glob("*.yml")), *normalisation]
+
+
+def normalised(texts: Iterable[str]) -> list[str]:
+    """Texts as the screen's normalisation step leaves them."""
+    from bot.safety.normalise import Normaliser, words
+
+    normaliser = Normaliser(load_rules())
+    return [words(normaliser.parse(text)) for text in texts]
+
+
+def fingerprint(paths: Iterable[Path]) -> str:
+    """Changes when any training file, the recipe or the library version changes."""
+    import sklearn
+
+    digest = hashlib.sha256(f"{RECIPE}|sklearn {sklearn.__version__}".encode())
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def corpus_examples(path: Path = CORPUS) -> list[Example]:
+    examples = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            label = row.get("label")
+            if label not in RISK_LABELS + HARMLESS_LABELS or not isinstance(row.get("text"), str):
+                raise ValueError(f"{path.name} line {number}: unusable row (label {label!r})")
+            risky = label in RISK_LABELS
+            examples.append(Example(row["text"], risky, label if risky else None))
+    return examples
+
+
+def case_examples() -> list[Example]:
+    """The safety cases of one message: a flagged case is risk in its first category."""
+    from bot.safety.cases import load_cases
+
+    examples = []
+    for case in load_cases():
+        if len(case.messages) == 1:
+            risky = case.level != "none"
+            category = case.categories[0] if risky and case.categories else None
+            examples.append(Example(case.messages[0], risky, category))
+    return examples
+
+
+def all_examples() -> list[Example]:
+    return corpus_examples() + case_examples()
+
+
+# --- training and loading -----------------------------------------------
+
+
+def train(examples: Sequence[Example], stamp: str) -> RiskClassifier:
+    texts = normalised(example.text for example in examples)
+    labels = np.array([example.risk for example in examples], dtype=int)
+    risk = _risk_pipeline().fit(texts, labels)
+    risky = [
+        (text, example.category)
+        for text, example in zip(texts, examples, strict=True)
+        if example.risk and example.category
+    ]
+    categories = _category_pipeline().fit(
+        [text for text, _ in risky], [category for _, category in risky]
+    )
+    return RiskClassifier(risk, categories, stamp)
+
+
+def out_of_fold(examples: Sequence[Example]) -> np.ndarray:
+    """Each example's calibrated probability from a model that never saw it."""
+    texts = normalised(example.text for example in examples)
+    labels = np.array([example.risk for example in examples], dtype=int)
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED + 1)
+    return cross_val_predict(_risk_pipeline(), texts, labels, cv=folds, method="predict_proba")[
+        :, 1
+    ]
+
+
+def save(classifier: RiskClassifier, path: Path = MODEL_PATH) -> None:
+    """Write atomically: a reader never sees half a model."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(handle)
+    try:
+        joblib.dump(classifier, temporary, compress=3)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def load(path: Path = MODEL_PATH) -> RiskClassifier | None:
+    """The saved model if it was built from the current data, else None."""
+    if not path.exists():
+        return None
+    try:
+        classifier = joblib.load(path)
+    except Exception:  # a model from another version of the code or a torn file
+        return None
+    current = fingerprint(training_files())
+    if not isinstance(classifier, RiskClassifier) or classifier.fingerprint != current:
+        return None
+    return classifier
+
+
+def load_or_train(path: Path = MODEL_PATH) -> RiskClassifier:
+    """The saved model, rebuilt first (about a minute) when missing or out of date."""
+    classifier = load(path)
+    if classifier is None:
+        print(f"risk classifier: building {path.name} from its data", file=sys.stderr)
+        classifier = train(all_examples(), fingerprint(training_files()))
+        save(classifier, path)
+    return classifier
+
+
+# --- command line -------------------------------------------------------
+
+
+def _report(thresholds: Sequence[float]) -> None:
+    examples = all_examples()
+    probabilities = out_of_fold(examples)
+    risky = np.array([example.risk for example in examples])
+    print(f"out-of-fold, {len(examples)} examples ({int(risky.sum())} risk)")
+    for threshold in thresholds:
+        flagged = probabilities >= threshold
+        recall = flagged[risky].mean()
+        false_alarms = flagged[~risky].mean()
+        print(f"threshold={threshold:.2f} recall={recall:.3f} false_alarms={false_alarms:.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.safety.classifier")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("train", help="build the model if its data changed")
+    report = commands.add_parser("report", help="out-of-fold recall and false alarms")
+    report.add_argument("--thresholds", type=float, nargs="+", default=[0.3, 0.4, 0.5, 0.6, 0.7])
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        classifier = load_or_train()
+        size = MODEL_PATH.stat().st_size / 1e6
+        print(f"risk classifier: {MODEL_PATH} ({size:.1f} MB, {classifier.fingerprint[:12]})")
+    else:
+        _report(args.thresholds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""Step 2 of the risk screen: where the rules match, one sentence or clause at a time.
+
+Trigger rules find risk language; ConText-style modifier rules (negated,
+hypothetical, historical, third party, imminence, pseudo) are looked for near
+each trigger, in the same sentence. A pattern never matches across a sentence
+or clause end, so words from two thoughts ("I just took the job. … pills are
+in the cupboard") never make one finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from bot.safety.normalise import Normaliser
+from bot.safety.rules import ModifierRule, RuleSet, TriggerRule, bracket_phrases, compile_pattern
+
+# Where a sentence or clause ends: a trigger or modifier never reaches past one.
+CLAUSE_ENDS = frozenset({".", "!", "?", ";", "\n", "…"})
+# Words too common to choose which patterns a message needs to meet.
+COMMON_WORDS = frozenset(
+    """i me my myself you your he she they him her them his their it this that the a an and or
+    to of in on at for with from by be have do not no so just what how why when who will would
+    can could should if about up out all get go going want like know think feel really
+    take make keep say tell work again give put use look find need try leave call ask start
+    come see let mean help show one time day night week now""".split()  # noqa: SIM905
+)
+
+
+@dataclass
+class Finding:
+    """One trigger match and what happened to it, for ``explain``."""
+
+    rule: TriggerRule
+    start: int
+    end: int
+    text: str
+    level: str = "none"
+    modifiers: list[tuple[str, str]] = field(default_factory=list)  # (kind, rule id)
+    cleared_by: str | None = None
+
+
+@dataclass
+class Span:
+    rule_id: str
+    start: int
+    end: int
+    sentence: int
+
+
+class RuleMatcher:
+    """The compiled rules: triggers and modifiers indexed by a rare word they need."""
+
+    def __init__(self, rules: RuleSet, normaliser: Normaliser) -> None:
+        self.rules = rules
+        self.default_scope = rules.settings["default_scope"]
+        self.triggers = _AnchoredMatchers(normaliser.vocab)
+        self.modifiers = _AnchoredMatchers(normaliser.vocab)
+        for rule in [*rules.triggers.values(), *rules.modifiers.values()]:
+            matchers = self.triggers if rule.id in rules.triggers else self.modifiers
+            for pattern in rule.patterns:
+                for spec in compile_pattern(
+                    bracket_phrases(pattern, normaliser.known_phrases),
+                    rules.vocabulary,
+                    normaliser.canonical,
+                    normaliser.known_phrases,
+                    normaliser.pattern_words,
+                ):
+                    matchers.add(rule.id, spec)
+        self._strings = normaliser.vocab.strings
+
+    def findings(self, doc: Doc) -> list[Finding]:
+        """Every trigger match, with the pseudo rule that cleared it or the modifiers
+        that reach it. Levels are left for the decision step."""
+        triggers, modifiers = self._spans(doc)
+        findings = []
+        for span in triggers:
+            rule = self.rules.triggers[span.rule_id]
+            finding = Finding(rule, span.start, span.end, doc[span.start : span.end].text)
+            pseudo = next(
+                (m for m in modifiers if self._kind(m) == "pseudo" and _overlap(m, span)), None
+            )
+            if pseudo:
+                finding.cleared_by = pseudo.rule_id
+            else:
+                finding.modifiers = self._modifiers_for(span, rule, modifiers)
+            findings.append(finding)
+        return findings
+
+    def pseudo_rule(self, doc: Doc) -> str | None:
+        """The pseudo rule (idiom, harmless target, definition) a message contains, if any."""
+        words = token_words(doc)
+        for start, end in sentence_bounds(doc):
+            for match_id, _, _ in self.modifiers(doc, start, end, words):
+                rule_id = self._strings[match_id]
+                if self.rules.modifiers[rule_id].kind == "pseudo":
+                    return rule_id
+        return None
+
+    def _spans(self, doc: Doc) -> tuple[list[Span], list[Span]]:
+        """Trigger and modifier matches, sentence by sentence: a long message costs
+        what its sentences cost, and no match can join two of them."""
+        triggers, modifiers = [], []
+        words = token_words(doc)
+        for number, (start, end) in enumerate(sentence_bounds(doc)):
+            matches = self.triggers(doc, start, end, words)
+            if not matches:
+                continue
+            matches += self.modifiers(doc, start, end, words)
+            by_rule: dict[str, list[tuple[int, int]]] = {}
+            for match_id, first, last in matches:
+                by_rule.setdefault(self._strings[match_id], []).append((first, last))
+            for rule_id, spans in by_rule.items():
+                target = triggers if rule_id in self.rules.triggers else modifiers
+                target += [Span(rule_id, first, last, number) for first, last in _outermost(spans)]
+        triggers.sort(key=lambda span: span.start)
+        return triggers, modifiers
+
+    def _kind(self, span: Span) -> str:
+        return self.rules.modifiers[span.rule_id].kind
+
+    def _modifiers_for(
+        self, target: Span, rule: TriggerRule, modifiers: list[Span]
+    ) -> list[tuple[str, str]]:
+        ignored = [m for m in modifiers if self._kind(m) == "ignore"]
+        terminators = [m for m in modifiers if self._kind(m) == "terminate"]
+        found = []
+        if rule.subject == "other":
+            found.append(("third_party", rule.id))
+        for span in modifiers:
+            modifier = self.rules.modifiers[span.rule_id]
+            kind = modifier.kind
+            if kind in ("pseudo", "ignore", "terminate") or _overlap(span, target):
+                continue
+            if kind == "third_party" and rule.subject != "any":
+                continue
+            if span.sentence != target.sentence or any(_overlap(span, i) for i in ignored):
+                continue
+            if not self._in_scope(span, modifier, target):
+                continue
+            low, high = sorted(
+                (span.end, target.start) if span.end <= target.start else (target.end, span.start)
+            )
+            if any(
+                low <= t.start < high
+                and (
+                    not self.rules.modifiers[t.rule_id].applies_to
+                    or kind in self.rules.modifiers[t.rule_id].applies_to
+                )
+                for t in terminators
+            ):
+                continue
+            found.append((kind, span.rule_id))
+        return found
+
+    def _in_scope(self, span: Span, modifier: ModifierRule, target: Span) -> bool:
+        scope = modifier.scope or self.default_scope[modifier.kind]
+        before = span.end <= target.start
+        distance = target.start - span.end if before else span.start - target.end
+        if distance < 0 or distance > scope:
+            return False
+        if modifier.direction == "forward":
+            return before
+        if modifier.direction == "backward":
+            return not before
+        return True
+
+
+def token_words(doc: Doc) -> list[tuple[str, str]]:
+    """Each token's normal form and lower case form (one or both may key a matcher)."""
+    return [
+        (token.norm_,) if token.norm_ == token.lower_ else (token.norm_, token.lower_)
+        for token in doc
+    ]
+
+
+def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) token positions of each sentence or clause; an end belongs to the
+    clause it closes."""
+    bounds, start = [], 0
+    for token in doc:
+        if token.text in CLAUSE_ENDS or "\n" in token.text:
+            bounds.append((start, token.i + 1))
+            start = token.i + 1
+    if start < len(doc):
+        bounds.append((start, len(doc)))
+    return bounds
+
+
+class _AnchoredMatchers:
+    """spaCy Matchers keyed by a rare word: a sentence runs only the matchers of the
+    key words it contains, and each only on the few words around where its key word
+    stands (a pattern of n words that needs the key word lies within n of it), so
+    most rules are never tried and a long sentence costs little more than a short one.
+    """
+
+    def __init__(self, vocab) -> None:
+        self.vocab = vocab
+        self.by_word: dict[str, Matcher] = {}
+        self.reach: dict[str, int] = {}  # the longest pattern, in words, under each key word
+
+    def add(self, rule_id: str, spec: list[dict]) -> None:
+        anchor = _anchor(spec)
+        if anchor is None:
+            raise ValueError(f"rule {rule_id}: a pattern needs at least one required word")
+        for word in anchor:
+            if word not in self.by_word:
+                self.by_word[word] = Matcher(self.vocab)
+            self.by_word[word].add(rule_id, [spec])
+            self.reach[word] = max(self.reach.get(word, 0), len(spec))
+
+    def __call__(
+        self, doc: Doc, start: int, end: int, words: list[tuple[str, str]]
+    ) -> list[tuple[int, int, int]]:
+        """Matches (rule, start, end) in doc[start:end], positions in the doc;
+        ``words`` holds each token's (norm, lower case) forms."""
+        where: dict[str, list[int]] = {}
+        for position in range(start, end):
+            for word in words[position]:
+                if word in self.by_word:
+                    where.setdefault(word, []).append(position)
+        matches = set()
+        for word, positions in where.items():
+            reach = self.reach[word]
+            for first, last in _windows(positions, reach, start, end):
+                matches.update(
+                    (match_id, first + s, first + e)
+                    for match_id, s, e in self.by_word[word](doc[first:last])
+                )
+        return sorted(matches, key=lambda match: (match[1], match[2]))
+
+
+def _windows(positions: list[int], reach: int, start: int, end: int) -> list[tuple[int, int]]:
+    """The stretches within ``reach`` words of the positions, overlapping ones joined."""
+    windows: list[tuple[int, int]] = []
+    for position in positions:
+        first, last = max(start, position - reach + 1), min(end, position + reach)
+        if windows and first <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], last))
+        else:
+            windows.append((first, last))
+    return windows
+
+
+def _anchor(spec: list[dict]) -> frozenset[str] | None:
+    """The required word set of a compiled pattern that is least likely to be in a
+    message: fewest common words, then fewest words. None if it needs no word at all."""
+    best, best_score = None, None
+    for token in spec:
+        if token.get("OP") == "?":
+            continue
+        for attribute in ("NORM", "LOWER"):
+            value = token.get(attribute)
+            values = {value} if isinstance(value, str) else (value or {}).get("IN")
+            if values:
+                score = (len(COMMON_WORDS.intersection(values)), len(values))
+                if best_score is None or score < best_score:
+                    best, best_score = frozenset(values), score
+    return best
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Drop matches of one rule that lie inside a longer match of the same rule."""
+    spans = sorted(set(spans), key=lambda s: (s[0], -s[1]))
+    kept: list[tuple[int, int]] = []
+    for start, end in spans:
+        if kept and start >= kept[-1][0] and end <= kept[-1][1]:
+            continue
+        kept.append((start, end))
+    return kept

@@ -1,0 +1,102 @@
+"""The risk classifier: loading, rebuilding, determinism, calibration and evidence."""
+
+import numpy as np
+import pytest
+
+from bot.safety import classifier
+from bot.safety.rules import CATEGORIES
+
+SMALL = 600  # examples for the tests that train their own model
+
+
+@pytest.fixture(scope="module")
+def examples():
+    return classifier.all_examples()
+
+
+@pytest.fixture(scope="module")
+def small(examples):
+    """Every risk example's neighbours: a small, mixed, fixed sample."""
+    step = len(examples) // SMALL
+    return examples[::step]
+
+
+def test_the_shipped_model_is_current_and_small():
+    model = classifier.load()
+    assert model is not None, "models/risk_classifier.joblib is missing or stale: make train"
+    assert model.fingerprint == classifier.fingerprint(classifier.training_files())
+    assert classifier.MODEL_PATH.stat().st_size < 20_000_000
+
+
+def test_a_model_from_other_data_is_not_used(tmp_path, small):
+    path = tmp_path / "model.joblib"
+    classifier.save(classifier.train(small, "made from other data"), path)
+    assert classifier.load(path) is None
+
+
+def test_a_torn_model_file_is_not_used(tmp_path):
+    path = tmp_path / "model.joblib"
+    path.write_bytes(b"not a model")
+    assert classifier.load(path) is None
+
+
+def test_a_missing_model_is_built_and_saved(tmp_path, monkeypatch, small):
+    monkeypatch.setattr(classifier, "all_examples", lambda: small)
+    path = tmp_path / "models" / "model.joblib"
+    built = classifier.load_or_train(path)
+    assert path.exists()
+    assert classifier.load(path).fingerprint == built.fingerprint
+
+
+def test_training_is_deterministic(small):
+    texts = classifier.normalised(example.text for example in small[:200])
+    first = classifier.train(small, "x").probabilities(texts)
+    second = classifier.train(small, "x").probabilities(texts)
+    assert first == second
+
+
+def test_one_message_scores_as_sklearn_scores_the_batch(examples):
+    model = classifier.load_or_train()
+    texts = classifier.normalised(example.text for example in examples[::25])
+    by_sklearn = model.risk.predict_proba(texts)[:, 1]
+    assert np.allclose(model.probabilities(texts), by_sklearn, rtol=0, atol=1e-9)
+    assert model.probability("") == pytest.approx(model.risk.predict_proba([""])[0, 1])
+
+
+def test_the_probability_is_calibrated_on_held_out_folds(examples):
+    """Of the messages given about p, about a share p are risky (out of fold): the
+    expected calibration error over ten bins is small, and no bin is far off."""
+    probabilities = classifier.out_of_fold(examples)
+    risky = np.array([example.risk for example in examples])
+    bins = np.minimum((probabilities * 10).astype(int), 9)
+    error = 0.0
+    for number in range(10):
+        chosen = bins == number
+        assert chosen.sum() >= 50, f"too few examples near {number / 10:.1f}"
+        gap = abs(probabilities[chosen].mean() - risky[chosen].mean())
+        assert gap < 0.2, f"bin {number / 10:.1f}: predicted and observed differ by {gap:.2f}"
+        error += gap * chosen.sum() / len(examples)
+    assert error < 0.03
+
+
+def test_the_evidence_is_words_of_the_message_that_point_to_risk():
+    model = classifier.load_or_train()
+    [words] = classifier.normalised(["I honestly want to die, there's no reason to keep living"])
+    evidence = model.evidence(words)
+    assert 1 <= len(evidence) <= classifier.EVIDENCE_SIZE
+    assert all(f" {ngram} " in f" {words} " for ngram in evidence)
+    assert "die" in " ".join(evidence)
+
+
+def test_an_unusable_corpus_row_names_its_line(tmp_path):
+    corpus = tmp_path / "train.jsonl"
+    corpus.write_text('{"label": "suicide", "text": "x"}\n{"label": "maybe", "text": "y"}\n')
+    with pytest.raises(ValueError, match="line 2"):
+        classifier.corpus_examples(corpus)
+
+
+def test_cases_teach_risk_in_their_first_category():
+    cases = classifier.case_examples()
+    assert {example.category for example in cases if example.risk} <= set(CATEGORIES)
+    assert {example.category for example in cases if not example.risk} == {None}
+    assert sum(example.risk for example in cases) > 100

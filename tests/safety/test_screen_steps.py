@@ -1,0 +1,112 @@
+"""The screen's steps: sentence scoping, how the two signals combine, the entity encoding."""
+
+import pytest
+
+from bot.safety.decide import ScreenResult
+from bot.safety.entities import from_entities, to_entities
+from bot.safety.match import sentence_bounds
+from bot.safety.screen import RiskScreen
+from tests.safety.fakes import FixedClassifier
+
+
+@pytest.fixture(scope="module")
+def rules_only():
+    return RiskScreen()
+
+
+def test_each_clause_end_starts_a_new_sentence(rules_only):
+    doc = rules_only.normaliser.parse("fine. really? yes; ok\nbye")
+    assert sentence_bounds(doc) == [(0, 2), (2, 4), (4, 6), (6, 8), (8, 9)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a whole day off. Meds are working better now",
+        "I took 20 minutes. Tablets help my migraine",
+        "I just had lunch. Pills later with dinner",
+    ],
+)
+def test_a_pattern_never_joins_words_of_two_sentences(rules_only, text):
+    result, findings = rules_only.explain(text)
+    assert result.level == "none", [finding.text for finding in findings]
+
+
+def test_the_same_words_in_one_sentence_still_match(rules_only):
+    assert rules_only.screen("I had a whole bottle of my meds").level == "imminent"
+
+
+@pytest.fixture(scope="module")
+def threshold(rules_only):
+    return rules_only.threshold
+
+
+FAKE = FixedClassifier(0.0, "self_harm", ("no point",))
+
+
+@pytest.fixture(scope="module")
+def with_fake():
+    return RiskScreen(classifier=FAKE)
+
+
+@pytest.fixture
+def screen_with(with_fake):
+    def screen(probability, text="there is no point to any of it"):
+        FAKE.fixed_probability = probability
+        return with_fake.screen(text)
+
+    return screen
+
+
+def test_below_the_threshold_the_classifier_only_reports_its_probability(screen_with, threshold):
+    result = screen_with(threshold - 0.001)
+    assert result.level == "none"
+    assert result.probability == pytest.approx(threshold - 0.001, abs=0.001)
+
+
+def test_at_the_threshold_a_message_no_rule_flagged_takes_the_low_pathway(screen_with, threshold):
+    result = screen_with(threshold)
+    assert (result.level, result.categories) == ("low", ("self_harm",))
+    assert result.rules == ("classifier",)
+    assert result.evidence == ("no point",)
+
+
+def test_the_classifier_never_raises_a_flag_above_low(screen_with):
+    assert screen_with(1.0).level == "low"
+    rules_flag = screen_with(1.0, "i want to kill myself")
+    assert rules_flag.level == "high"
+    assert "classifier" not in rules_flag.rules
+
+
+def test_the_classifier_never_lowers_what_the_rules_found(screen_with):
+    result = screen_with(0.0, "i have the pills here and i am taking them tonight")
+    assert result.level == "imminent"
+    assert result.probability == 0.0
+
+
+def test_a_pseudo_rule_overrules_the_classifier(screen_with):
+    assert screen_with(1.0, "how do I kill the process").level == "none"
+
+
+def test_a_result_survives_the_entity_encoding():
+    result = ScreenResult(
+        "low",
+        ("suicide",),
+        ("hypothetical",),
+        ("classifier",),
+        distress=True,
+        probability=0.734,
+        evidence=("want to die", "no point"),
+    )
+    assert from_entities(to_entities(result, 12)) == result
+
+
+def test_entities_with_odd_values_read_as_safely_as_they_can():
+    entities = [
+        {"entity": "risk_level", "value": "high"},
+        {"entity": "risk_probability", "value": "lots"},
+        {"entity": "risk_category", "value": None},
+        {"entity": "colour", "value": "blue"},
+    ]
+    assert from_entities(entities) == ScreenResult("high")
+    assert from_entities([]) == ScreenResult()
