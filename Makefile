@@ -15,7 +15,8 @@ MODEL := models/lantern.tar.gz
 TRAINING_DATA := $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 # The risk classifier beside the rules: real labelled text and the safety cases.
 RISK_MODEL := models/risk_classifier.joblib
-RISK_DATA := data/risk_corpus/train.jsonl $(wildcard tests/safety/*.yml) bot/safety/classifier.py
+RISK_DATA := data/risk_corpus/train.jsonl $(wildcard tests/safety/*.yml data/nlu/*.yml) \
+	bot/safety/rules/normalise.yml bot/safety/rules/vocabulary.yml bot/safety/classifier.py
 
 # Embedded profile defaults; any of these can be overridden from the environment.
 export RASA_PORT ?= 5005

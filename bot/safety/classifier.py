@@ -1,7 +1,9 @@
 """The statistical signal beside the rules: how likely a message is to voice risk.
 
-A logistic regression over word and character n-grams, trained on real labelled
-public text (data/risk_corpus, see its README) and the project's safety cases.
+A logistic regression over the words and word pairs of the normalised message,
+trained on real labelled public text (data/risk_corpus, see its README), the
+project's safety cases and the intents' training examples (what visitors say to
+this bot).
 Its probability is calibrated on held-out folds (Platt scaling), so the
 threshold in rules/settings.yml reads as a probability. It only ever leads to
 the `low` pathway (one kind, direct question): the level above that is the
@@ -18,6 +20,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -27,17 +30,21 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+import yaml
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
-from bot.safety.rules import RULES_DIR, load_rules
+from bot.safety.rules import CRISIS_INTENT_PREFIX, RULES_DIR, load_rules
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 CORPUS = PROJECT_DIR / "data" / "risk_corpus" / "train.jsonl"
+NLU_DIR = PROJECT_DIR / "data" / "nlu"
 MODEL_PATH = PROJECT_DIR / "models" / "risk_classifier.joblib"
+# Rasa's entity markup in training examples: "[tonight](time)" or "[tonight]{...}".
+ENTITY_MARKUP = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 RISK_LABELS = ("suicide", "self_harm", "harm_to_others")
 HARMLESS_LABELS = ("distress", "benign")
 SEED = 0
@@ -171,7 +178,8 @@ def training_files() -> list[Path]:
     from bot.safety.cases import CASES_DIR
 
     normalisation = [RULES_DIR / "normalise.yml", RULES_DIR / "vocabulary.yml"]
-    return [CORPUS, *sorted(CASES_DIR.glob("*.yml")), *normalisation]
+    cases, intents = sorted(CASES_DIR.glob("*.yml")), sorted(NLU_DIR.glob("*.yml"))
+    return [CORPUS, *cases, *intents, *normalisation]
 
 
 def normalised(texts: Iterable[str]) -> list[str]:
@@ -221,8 +229,27 @@ def case_examples() -> list[Example]:
     return examples
 
 
+def nlu_examples(directory: Path = NLU_DIR) -> list[Example]:
+    """What visitors say to this bot, from the intents' training examples: the crisis
+    intents' are risk in their category, every other intent's are not ("help me make
+    a safety plan" is a request to the bot, not a plan to harm)."""
+    examples = []
+    for path in sorted(directory.glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            intent = item.get("intent")
+            if not intent or not isinstance(item.get("examples"), str):
+                continue
+            category = intent.removeprefix(CRISIS_INTENT_PREFIX)
+            risky = intent.startswith(CRISIS_INTENT_PREFIX)
+            for line in item["examples"].splitlines():
+                text = ENTITY_MARKUP.sub(r"\1", line.strip().removeprefix("- ").strip())
+                if text:
+                    examples.append(Example(text, risky, category if risky else None))
+    return examples
+
+
 def all_examples() -> list[Example]:
-    return corpus_examples() + case_examples()
+    return corpus_examples() + case_examples() + nlu_examples()
 
 
 # --- training and loading -----------------------------------------------

@@ -29,6 +29,8 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 
 LEVELS = ("none", "low", "high", "imminent")
 CATEGORIES = ("suicide", "self_harm", "overdose", "harm_to_others", "abuse", "eating_disorder")
+# A flagged message goes to the crisis intent of its category ("crisis_suicide").
+CRISIS_INTENT_PREFIX = "crisis_"
 SUBJECTS = ("self", "other", "any")
 CONTEXTS = ("means",)
 # Modifiers reported to callers (architecture contract 1) ...

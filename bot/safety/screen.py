@@ -21,9 +21,7 @@ from bot.safety.classifier import RiskClassifier, load_or_train
 from bot.safety.decide import ScreenResult
 from bot.safety.match import Finding, RuleMatcher
 from bot.safety.normalise import Normaliser, words
-from bot.safety.rules import RuleSet, load_rules
-
-CRISIS_INTENT_PREFIX = "crisis_"
+from bot.safety.rules import CRISIS_INTENT_PREFIX, RuleSet, load_rules
 
 
 class RiskScreen:
@@ -38,6 +36,7 @@ class RiskScreen:
         self.rules = rules or load_rules()
         self.settings = self.rules.settings
         self.threshold: float = self.settings["classifier"]["threshold"]
+        self.max_words: int = self.settings["classifier"]["max_words"]
         self.normaliser = Normaliser(self.rules)
         self.matcher = RuleMatcher(self.rules, self.normaliser)
         self.classifier = classifier
@@ -80,7 +79,8 @@ class RiskScreen:
             return result, findings
         message = words(doc)
         result = replace(result, probability=round(self.classifier.probability(message), 3))
-        if decide.classifier_raises(result, self.threshold):
+        length = sum(not (token.is_punct or token.is_space) for token in doc)
+        if decide.classifier_raises(result, self.threshold, length, self.max_words):
             if pseudo := self.matcher.pseudo_rule(doc):  # "kill a Python process"
                 result = replace(result, modifiers=("pseudo",), rules=(*result.rules, pseudo))
             else:

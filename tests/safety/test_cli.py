@@ -9,16 +9,21 @@ from tests.e2e.stack import PROJECT_DIR
 KEYS = {"level", "categories", "modifiers", "rules", "probability"}
 
 
-def screen_lines(data: bytes) -> list[dict]:
+def cli(*arguments: str, data: bytes = b"") -> str:
+    """What `python -m bot.safety ARGUMENTS` writes to stdout, given ``data`` on stdin."""
     finished = subprocess.run(
-        [sys.executable, "-m", "bot.safety", "screen"],
+        [sys.executable, "-m", "bot.safety", *arguments],
         input=data,
         capture_output=True,
         cwd=PROJECT_DIR,
         timeout=300,
         check=True,
     )
-    return [json.loads(line) for line in finished.stdout.decode().splitlines()]
+    return finished.stdout.decode()
+
+
+def screen_lines(data: bytes) -> list[dict]:
+    return [json.loads(line) for line in cli("screen", data=data).splitlines()]
 
 
 def test_thousands_of_lines_in_one_process_in_order():
@@ -42,28 +47,14 @@ def test_bad_bytes_and_odd_lines_still_get_one_answer_each():
 
 
 def test_explain_shows_rules_and_modifiers():
-    finished = subprocess.run(
-        [sys.executable, "-m", "bot.safety", "explain", "I'm not suicidal, just tired"],
-        capture_output=True,
-        cwd=PROJECT_DIR,
-        timeout=120,
-        check=True,
-        text=True,
-    )
-    assert "rule suicide.suicidal" in finished.stdout
-    assert "modifier: negated" in finished.stdout
-    assert json.loads(finished.stdout.splitlines()[-1])["level"] == "low"
+    out = cli("explain", "I'm not suicidal, just tired")
+    assert "rule suicide.suicidal" in out
+    assert "modifier: negated" in out
+    assert json.loads(out.splitlines()[-1])["level"] == "low"
 
 
 def test_explain_names_the_rules_and_the_classifiers_probability_and_ngrams():
-    finished = subprocess.run(
-        [sys.executable, "-m", "bot.safety", "explain", "i want to kill myself, no point living"],
-        capture_output=True,
-        cwd=PROJECT_DIR,
-        timeout=300,
-        check=True,
-    )
-    out = finished.stdout.decode()
+    out = cli("explain", "i want to kill myself, no point living")
     assert "- rule suicide.kill_self" in out
     assert "- classifier: probability" in out
     assert "weighed most:" in out

@@ -110,3 +110,18 @@ def test_entities_with_odd_values_read_as_safely_as_they_can():
     ]
     assert from_entities(entities) == ScreenResult("high")
     assert from_entities([]) == ScreenResult()
+
+
+def test_on_a_long_message_the_classifier_only_reports_its_probability(screen_with, rules_only):
+    """Past max_words it cannot tell a forum post about suicide from a long question
+    about a marriage; the rules still read every sentence."""
+    limit = rules_only.max_words
+    long_question = "we argue about money and chores and i do not know what to do. " * 10
+    words = len(long_question.split())
+    assert words > limit
+    result = screen_with(0.99, long_question)
+    assert (result.level, result.probability) == ("none", 0.99)
+    at_the_limit = " ".join(long_question.split()[:limit])
+    assert screen_with(0.99, at_the_limit).level == "low"
+    with_risk = long_question + " i want to kill myself."
+    assert screen_with(0.99, with_risk).level == "high"
