@@ -41,7 +41,9 @@ from bot.payloads import PayloadAllowList
 from bot.rasa_stores import without_memory_fallback
 from bot.redaction import redact
 from bot.regions import region_from_metadata
+from bot.safety.entities import EXTRACTOR
 from bot.safety.resources import LOCAL_EMERGENCY_ADVICE, CrisisResources
+from bot.safety.screen import default_screen
 
 logger = logging.getLogger(__name__)
 rasa_speedups.install()  # the Rasa server loads this channel once, at start-up
@@ -49,6 +51,12 @@ rasa_speedups.install()  # the Rasa server loads this channel once, at start-up
 APOLOGY = (
     "Sorry, something went wrong on my side and I couldn't answer. Please try again. "
     "If you are in danger or might hurt yourself, call your local emergency number now."
+)
+# The same apology after risk language: the crisis footer (a static response) did not
+# arrive either, so the channel gives the region's numbers itself.
+CRISIS_APOLOGY = (
+    "Sorry, something went wrong on my side and I couldn't answer properly. "
+    "If you are in danger or might hurt yourself, {emergency} now.{services}"
 )
 TOO_FAST = (
     "You're sending messages faster than I can read them. Please wait a few seconds and "
@@ -58,7 +66,6 @@ TOO_LONG = (
     "That message is too long for me to read. Please send a shorter one. "
     "If you are in danger or might hurt yourself, {emergency} now."
 )
-RISK_SCREEN = "RiskScreen"  # the extractor name bot.safety.rasa_component gives its entities
 # Command syntax glued to words ("/deny{}my stepdad...") would hide them from the screen.
 COMMAND_SYNTAX = re.compile(r"[{}\[\]]")
 
@@ -116,14 +123,16 @@ class ValidatedRestInput(RestInput):
                 await on_new_message(message)
             except Exception:  # the visitor still gets an answer; details go to the log
                 logger.exception("Handling a message failed (conversation %s).", incoming.sender)
+                apology = self._apology(incoming.text, region)
                 return response.json(
-                    collector.messages + [{"recipient_id": incoming.sender, "text": APOLOGY}]
+                    collector.messages + [{"recipient_id": incoming.sender, "text": apology}]
                 )
             if not collector.messages:
                 # Every turn of this bot says something: silence means a part failed on
                 # the way (Rasa logs an unreachable action server and carries on).
                 logger.warning("No reply for a message (conversation %s).", incoming.sender)
-                return response.json([{"recipient_id": incoming.sender, "text": APOLOGY}])
+                apology = self._apology(incoming.text, region)
+                return response.json([{"recipient_id": incoming.sender, "text": apology}])
             return response.json(collector.messages)
 
         return webhook
@@ -173,6 +182,27 @@ class ValidatedRestInput(RestInput):
             )
         return message(stored, parse_data={**parse_data, "text": stored})
 
+    def _apology(self, text: str, region: str | None) -> str:
+        """The answer to a turn that failed on the way; after risk language it carries the
+        region's emergency number and crisis lines, which the crisis footer would have."""
+        try:
+            flagged = default_screen().screen(as_words(text))
+        except Exception:  # the apology itself must not fail
+            logger.exception("Screening a failed turn's message failed.")
+            return APOLOGY
+        if flagged.level == "none":
+            return APOLOGY
+        emergency = self.resources.emergency_number(region)
+        lines = [
+            f"{service.name}: {service.phone}"
+            for service in self.resources.for_region(region, list(flagged.categories))
+            if service.phone
+        ]
+        return CRISIS_APOLOGY.format(
+            emergency=f"call {emergency}" if emergency else LOCAL_EMERGENCY_ADVICE,
+            services=f" You can talk to someone now: {', '.join(lines)}." if lines else "",
+        )
+
     def _refusal(
         self, template: str, sender: str | None, region: str | None, status: int
     ) -> HTTPResponse:
@@ -200,7 +230,7 @@ def _flagged(parse_data: dict[str, Any]) -> bool:
     """Whether the risk screen flagged the text (any level above none)."""
     return any(
         entity.get("entity") == "risk_level"
-        and entity.get("extractor") == RISK_SCREEN
+        and entity.get("extractor") == EXTRACTOR
         and entity.get("value") != "none"
         for entity in parse_data.get("entities") or []
     )
@@ -216,7 +246,7 @@ def _without_text(parse_data: dict[str, Any], shown: str) -> dict[str, Any]:
         "entities": [
             entity
             for entity in parse_data.get("entities") or []
-            if entity.get("extractor") == RISK_SCREEN
+            if entity.get("extractor") == EXTRACTOR
         ],
     }
 

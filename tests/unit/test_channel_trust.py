@@ -18,7 +18,7 @@ from sanic import Sanic
 
 from bot import limits
 from bot.private_answers import METADATA_KEY, PLACEHOLDERS, unseal
-from bot.rasa_channel import ValidatedRestInput, as_words
+from bot.rasa_channel import APOLOGY, ValidatedRestInput, as_words
 
 pytestmark = pytest.mark.anyio
 RISKY_WORD = "pills"  # the stand-in screen flags any text with this word
@@ -239,3 +239,26 @@ async def test_contact_details_are_screened_as_typed_and_stored_without(handled,
 )
 def test_nlu_reads_the_words_without_the_command_syntax(typed, read):
     assert as_words(typed) == read
+
+
+def app_that_fails(agent: StandInAgent, failure: str) -> Sanic:
+    """A channel whose turn raises, or ends without a reply (a part down on the way)."""
+    channel = ValidatedRestInput()
+
+    async def on_new_message(message: UserMessage) -> None:
+        if failure == "raises":
+            raise ConnectionError("the tracker store is away")
+
+    app = Sanic(f"channel_test_{next(APP_NUMBERS)}")
+    app.ctx.agent = agent
+    app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/rest")
+    return app
+
+
+@pytest.mark.parametrize("failure", ["raises", "silent"])
+async def test_a_failed_turn_after_risk_language_still_gives_the_regions_crisis_lines(failure):
+    client = app_that_fails(StandInAgent(), failure).asgi_client
+    crisis = (await post(client, "I want to end my life", sender="visitor-9")).json
+    assert "999" in crisis[0]["text"] and "Samaritans: 116 123" in crisis[0]["text"]
+    other = (await post(client, "what is anxiety", sender="visitor-8")).json
+    assert other[0]["text"] == APOLOGY
