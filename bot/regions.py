@@ -1,4 +1,4 @@
-"""The regions whose crisis services the bot knows (architecture contract 4)."""
+"""The regions whose crisis services the bot knows."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ class CrisisReply:
     highest_level: str  # the conversation's highest so far
     categories: tuple[str, ...]
     emergency: str
-    payload: dict | None  # the crisis card (contract 3); None when nothing was flagged
+    payload: dict | None  # the crisis card the widget draws; None when nothing was flagged
     alert_staff: bool
     buttons: tuple[dict, ...] = ()  # human help and something to do now; none when imminent
 

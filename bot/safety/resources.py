@@ -54,7 +54,7 @@ class Resource:
     verified_on: date
 
     def to_payload(self) -> dict:
-        """The fields the chat widget shows (contract 3), plus the word to text, if any."""
+        """The fields the chat widget shows, plus the word to text, if any."""
         return {
             "name": self.name,
             "phone": self.phone,

@@ -33,7 +33,7 @@ CATEGORIES = ("suicide", "self_harm", "overdose", "harm_to_others", "abuse", "ea
 CRISIS_INTENT_PREFIX = "crisis_"
 SUBJECTS = ("self", "other", "any")
 CONTEXTS = ("means",)
-# Modifiers reported to callers (architecture contract 1) ...
+# Modifiers reported to callers (the CLI and the entities) ...
 REPORTED_KINDS = ("negated", "hypothetical", "historical", "third_party", "pseudo")
 # ... and the ones that only shape the result: imminence markers, scope ends,
 # and look-alikes that are not modifiers at all ("not sure", "no longer").

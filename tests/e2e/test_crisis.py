@@ -1,5 +1,5 @@
 """Crisis messages through the real stack: the payload, the region's numbers, and help
-that still arrives when the action server is down (issue 3, acceptance 2)."""
+that still arrives when the action server is down."""
 
 import uuid
 

@@ -1,5 +1,5 @@
 """Exercises, the thought record, the safety plan and check-ins through the real stack,
-answered in free text as a visitor would (issue 4): each can be finished and stopped,
+answered in free text as a visitor would: each can be finished and stopped,
 and a crisis message in the middle of a form gets help at once."""
 
 import uuid

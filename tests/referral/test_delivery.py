@@ -1,4 +1,4 @@
-"""Delivery from the outbox to a real local intake endpoint (issue 5, acceptance 1)."""
+"""Delivery from the outbox to a real local intake endpoint."""
 
 import os
 import signal

@@ -1,4 +1,4 @@
-"""Matching on the sample directory (issue 5, acceptance 3)."""
+"""Matching on the sample directory."""
 
 import itertools
 

@@ -1,4 +1,4 @@
-"""Region codes from the widget (architecture contract 4)."""
+"""Region codes from the widget."""
 
 import pytest
 
