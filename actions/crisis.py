@@ -1,15 +1,30 @@
-"""The crisis pathway: answer a flagged message per the safety protocol (bot.safety)."""
+"""The crisis conversation: the first reply, the direct questions, and the replies after.
+
+Thin over bot.safety.crisis (which words, services and alerts) and
+bot.safety.conversation (what an answer means, which question is next).
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.safety.crisis import plan_reply
-from bot.safety.decide import stronger
+from bot.regions import INTERNATIONAL, normalise_region
+from bot.safety import conversation
+from bot.safety.crisis import (
+    ALERT_LEVELS,
+    KEEP_TALKING,
+    buttons,
+    card,
+    main_category,
+    plan_reply,
+    word,
+)
+from bot.safety.decide import ScreenResult, highest, level_rank, stronger
 from bot.safety.entities import from_entities
 from bot.safety.screen import default_screen
 from bot.web.standalone import setup_django
@@ -21,8 +36,81 @@ from bot.safety import alerts  # noqa: E402
 # Built when the action server starts, not on the first crisis message.
 default_screen()
 
+FORM = "risk_questions_form"
+FOOTER = "utter_crisis_footer"
+# The actions that speak in a crisis: a crisis context older than the session is stale.
+CRISIS_ACTIONS = frozenset(
+    {"action_respond_to_crisis", "action_finish_risk_questions", "action_crisis_follow_up", FORM}
+)
+# How the direct questions ended, for action_finish_risk_questions.
+ANSWERED, DECLINED, STOPPED, STRONGER = "answered", "declined", "stopped", "stronger"
+OUTCOME_SLOT, REASKED_SLOT = "rq_outcome", "rq_reasked"
+# After a reply, what the bot asks next (conversation.CALL_NOW, ...): read by the rules.
+ASKED_SLOT, WORDINGS_SLOT, CATEGORY_SLOT = "crisis_asked", "crisis_wordings", "crisis_category"
+# Said when a crisis context is stale, as if there had been no crisis: intent -> action.
+ORDINARY_REPLIES = {
+    "thank": "utter_you_are_welcome",
+    "goodbye": "utter_goodbye",
+    "nlu_fallback": "action_ask_affirmation",
+    "feeling_fine": "utter_glad_you_are_ok",
+    "leave_me_alone": "utter_give_space",
+}
+
+
+def screened(tracker: Tracker) -> ScreenResult:
+    """The latest message's risk as the NLU screen stored it."""
+    return from_entities((tracker.latest_message or {}).get("entities") or [])
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def answers(tracker: Tracker) -> dict[str, str | None]:
+    return {slot: tracker.get_slot(slot) for slot in conversation.question_slots()}
+
+
+async def alert_if_raised(tracker: Tracker, prior: str, level: str, categories) -> None:
+    if level in ALERT_LEVELS and conversation.raised(prior, level):
+        await alerts.raise_alert(tracker.sender_id, level, list(categories))
+
+
+def send(dispatcher: CollectingDispatcher, text: str, buttons_: tuple, payload: dict | None):
+    dispatcher.utter_message(text=text, buttons=list(buttons_))
+    if payload is not None:
+        dispatcher.utter_message(json_message=payload)
+
+
+async def help_with_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """A risky answer inside a free-text form (safety plan, thought record, referral):
+    the form keeps it as the answer, and the crisis help is shown with it. Immediate
+    danger ends the form: the one thing to do then is call."""
+    result = screened(tracker)
+    if result.level == "none":
+        return []
+    prior = tracker.get_slot("risk_level") or "none"
+    region = tracker.get_slot("region")
+    used = tracker.get_slot(WORDINGS_SLOT)
+    reply = plan_reply(result, prior, region, used, questions_done=True)
+    send(dispatcher, reply.text, (), reply.payload)
+    dispatcher.utter_message(response=FOOTER)
+    if reply.alert_staff:
+        await alerts.raise_alert(tracker.sender_id, reply.level, reply.categories)
+    events: list[EventType] = [
+        SlotSet("risk_level", reply.highest_level),
+        SlotSet("crisis_active", True),
+        SlotSet(WORDINGS_SLOT, reply.wordings),
+        SlotSet(CATEGORY_SLOT, main_category(result, reply.level)),
+    ]
+    if reply.level == "imminent":
+        events += [SlotSet(ASKED_SLOT, reply.asks), SlotSet("requested_slot", None)]
+        events.append(ActiveLoop(None))
+    return events
+
 
 class ActionRespondToCrisis(Action):
+    """The first reply to a flagged message; the rules then start the direct questions."""
+
     def name(self) -> str:
         return "action_respond_to_crisis"
 
@@ -31,20 +119,239 @@ class ActionRespondToCrisis(Action):
     ) -> list[EventType]:
         message = tracker.latest_message or {}
         prior_level = tracker.get_slot("risk_level") or "none"
-        # The NLU component screened the message alone (its result is in the
-        # entities); screened again with the conversation's history, a means
-        # question after distress is high.
+        # The NLU component screened the message alone; screened again with the
+        # conversation's history, a means question after distress is high.
         result = stronger(
-            from_entities(message.get("entities") or []),
+            screened(tracker),
             default_screen().screen(
                 message.get("text") or "", prior_level, tracker.get_slot("distress_seen") == "yes"
             ),
         )
-        reply = plan_reply(result, prior_level, tracker.get_slot("region"))
-        dispatcher.utter_message(text=reply.text, buttons=list(reply.buttons))
+        questions_done = any(value is not None for value in answers(tracker).values())
+        reply = plan_reply(
+            result,
+            prior_level,
+            tracker.get_slot("region"),
+            tracker.get_slot(WORDINGS_SLOT),
+            questions_done,
+        )
+        send(dispatcher, reply.text, reply.buttons, reply.payload)
+        events: list[EventType] = [SlotSet(WORDINGS_SLOT, reply.wordings)]
         if reply.payload is None:
-            return []
-        dispatcher.utter_message(json_message=reply.payload)
+            return [*events, SlotSet("risk_questions", "skip"), SlotSet(ASKED_SLOT, reply.asks)]
         if reply.alert_staff:
             await alerts.raise_alert(tracker.sender_id, reply.level, reply.categories)
-        return [SlotSet("risk_level", reply.highest_level), SlotSet("crisis_active", True)]
+        events += [
+            SlotSet("risk_level", reply.highest_level),
+            SlotSet("crisis_active", True),
+            SlotSet(ASKED_SLOT, reply.asks),
+            SlotSet(CATEGORY_SLOT, main_category(result, reply.level)),
+        ]
+        if reply.questions is None:
+            return [*events, SlotSet("risk_questions", "skip")]
+        prefilled = [SlotSet(slot, value) for slot, value in reply.questions.items()]
+        return [*events, *prefilled, SlotSet("risk_questions", "start")]
+
+
+class ActionAskRiskQuestion(Action, ABC):
+    """Asks one direct question (crisis.yml), with the reasons first the first time."""
+
+    @property
+    @abstractmethod
+    def question(self) -> str:
+        """The question's id in crisis_answers.yml (abstract: one subclass per question)."""
+
+    def name(self) -> str:
+        return f"action_ask_{conversation.SLOT_PREFIX}{self.question}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text, _ = word(f"questions.{self.question}", tracker.get_slot("region"), None)
+        events: list[EventType] = []
+        # The form was started in this turn (not by an answer): say why we ask.
+        if tracker.latest_action_name != "action_listen":
+            intro, used = word("questions.intro", None, tracker.get_slot(WORDINGS_SLOT))
+            text = f"{intro} {text}"
+            events.append(SlotSet(WORDINGS_SLOT, used))
+        dispatcher.utter_message(text=text, buttons=list(buttons("question", None)))
+        return events
+
+
+class ValidateRiskQuestionsForm(FormValidationAction):
+    """Reads each answer by its meaning, sets the level from the answers, and ends the
+    questions at once when the answers reach imminent, when the person would rather
+    not go on, or when a message is stronger than anything asked about."""
+
+    def name(self) -> str:
+        return f"validate_{FORM}"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher, tracker: Tracker, domain
+    ) -> list[str]:
+        if tracker.get_slot(OUTCOME_SLOT):
+            return []
+        return conversation.questions_to_ask(answers(tracker))
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        to_validate = {
+            slot: value
+            for slot, value in tracker.slots_to_validate().items()
+            if slot in conversation.question_slots()
+        }
+        requested = tracker.get_slot("requested_slot")
+        if requested not in to_validate:  # pre-filled from the first message: already read
+            return [SlotSet(slot, value) for slot, value in to_validate.items()]
+        return await self._read_answer(dispatcher, tracker, requested)
+
+    async def _read_answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str
+    ) -> list[EventType]:
+        prior = tracker.get_slot("risk_level") or "none"
+        message = screened(tracker)
+        text = (tracker.latest_message or {}).get("text") or ""
+        meant = conversation.meaning(text, latest_intent(tracker))
+        known = answers(tracker)  # the requested slot holds the reply as typed: read it
+        known[requested] = meant if meant in conversation.ANSWERS else None
+        implied = conversation.implied_answers(text)
+        for question in implied:
+            known[conversation.SLOT_PREFIX + question] = conversation.YES
+        from_answers = conversation.level_from_answers(known)
+        # A message stronger than the answers and the conversation so far ends the
+        # questions at once with its own pathway (e.g. "I've already taken them").
+        if level_rank(message.level) > level_rank(highest([prior, from_answers])):
+            return [SlotSet(OUTCOME_SLOT, STRONGER)]
+        if meant == conversation.FINE:
+            return [SlotSet(OUTCOME_SLOT, DECLINED)]
+        if meant in (conversation.LEAVE, conversation.BYE):
+            return [SlotSet(OUTCOME_SLOT, STOPPED)]
+        if known[requested] is None and not implied:
+            if tracker.get_slot(REASKED_SLOT) != requested:  # unclear: ask once more
+                text, used = word("questions.reask", None, tracker.get_slot(WORDINGS_SLOT))
+                dispatcher.utter_message(text=text)
+                return [
+                    SlotSet(requested, None),
+                    SlotSet(REASKED_SLOT, requested),
+                    SlotSet(WORDINGS_SLOT, used),
+                ]
+            known[requested] = conversation.NOT_SURE  # unclear twice: treated as "not sure"
+            from_answers = conversation.level_from_answers(known)
+        level = highest([prior, from_answers])
+        categories = tuple(message.categories) or ("suicide",)
+        await alert_if_raised(tracker, prior, level, categories)
+        events: list[EventType] = [SlotSet(requested, known[requested])]
+        events += [
+            SlotSet(slot, value)
+            for slot, value in known.items()
+            if slot != requested and value is not None and value != tracker.get_slot(slot)
+        ]
+        events.append(SlotSet("risk_level", level))
+        if level == "imminent":
+            events.append(SlotSet(OUTCOME_SLOT, ANSWERED))
+        return events
+
+
+class ActionFinishRiskQuestions(Action):
+    """What the bot says when the direct questions end, by how they ended."""
+
+    def name(self) -> str:
+        return "action_finish_risk_questions"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        outcome = tracker.get_slot(OUTCOME_SLOT) or ANSWERED
+        region = tracker.get_slot("region")
+        used = tracker.get_slot(WORDINGS_SLOT)
+        level = tracker.get_slot("risk_level") or "none"
+        category = tracker.get_slot(CATEGORY_SLOT) or "suicide"
+        reset = [SlotSet(OUTCOME_SLOT, None), SlotSet(REASKED_SLOT, None)]
+        if outcome == STRONGER:
+            result = screened(tracker)
+            reply = plan_reply(result, level, region, used, questions_done=True)
+            send(dispatcher, reply.text, reply.buttons, reply.payload)
+            if reply.alert_staff:
+                await alerts.raise_alert(tracker.sender_id, reply.level, reply.categories)
+            return [
+                *reset,
+                SlotSet("risk_level", reply.highest_level),
+                SlotSet(WORDINGS_SLOT, reply.wordings),
+                SlotSet(ASKED_SLOT, reply.asks),
+                SlotSet(CATEGORY_SLOT, main_category(result, reply.level)),
+            ]
+        if outcome == ANSWERED:
+            shown = conversation.level_from_answers(answers(tracker))
+            key = "none" if shown == "none" else shown
+        else:
+            key = outcome
+        asks = {
+            "imminent": conversation.CALL_NOW,
+            DECLINED: conversation.SAFE_NOW,
+            STOPPED: None,
+        }.get(key, KEEP_TALKING)
+        offers = "support" if asks == KEEP_TALKING else None
+        text, used = word(f"after_questions.{key}", region, used)
+        send(dispatcher, text, buttons(asks, offers), card(level, (category,), _region(region)))
+        return [*reset, SlotSet(WORDINGS_SLOT, used), SlotSet(ASKED_SLOT, asks)]
+
+
+class ActionCrisisFollowUp(Action):
+    """A reply after the crisis answer, read by what the bot had just asked."""
+
+    def name(self) -> str:
+        return "action_crisis_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent = latest_intent(tracker)
+        if _stale(tracker):  # a later session: answer as if there had been no crisis
+            ordinary = ORDINARY_REPLIES.get(intent or "", "utter_ask_what_else")
+            return [SlotSet(ASKED_SLOT, None), FollowupAction(ordinary)]
+        text = (tracker.latest_message or {}).get("text") or ""
+        prior = tracker.get_slot("risk_level") or "none"
+        category = tracker.get_slot(CATEGORY_SLOT) or "suicide"
+        after_overdose = category == "overdose" and prior == "imminent"
+        step = conversation.follow_up(
+            tracker.get_slot(ASKED_SLOT), conversation.meaning(text, intent), after_overdose
+        )
+        key = step.reply if "." in step.reply else f"follow_up.{step.reply}"
+        region = tracker.get_slot("region")
+        reply, used = word(key, region, tracker.get_slot(WORDINGS_SLOT))
+        level = highest([prior, step.level])
+        payload = card(level, (category,), _region(region)) if step.level != "none" else None
+        offers = "after_safe" if step.crisis_over else None
+        send(dispatcher, reply, buttons(step.asks, offers), payload)
+        await alert_if_raised(tracker, prior, level, (category,))
+        if not step.crisis_over and step.reply != "keep_talking_yes":
+            dispatcher.utter_message(response=FOOTER)
+        return [
+            SlotSet(WORDINGS_SLOT, used),
+            SlotSet(ASKED_SLOT, step.asks),
+            SlotSet("risk_level", level),
+            SlotSet("crisis_active", not step.crisis_over),
+        ]
+
+
+def _region(region: str | None) -> str:
+    return normalise_region(region) or INTERNATIONAL
+
+
+def _stale(tracker: Tracker) -> bool:
+    """True when no crisis reply was given since the conversation's latest session began."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return True
+        if event.get("event") == "action" and event.get("name") in CRISIS_ACTIONS:
+            return False
+    return False  # no session start in the events sent: treat the context as current
+
+
+# One ask action per question (action_ask_rq_<id>, which the form calls), from the data;
+# kept in a list because the action server finds them as live subclasses.
+ASK_ACTIONS = [
+    type(f"ActionAsk_{q.id}", (ActionAskRiskQuestion,), {"question": q.id})
+    for q in conversation.rules().questions
+]

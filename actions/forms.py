@@ -10,6 +10,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.crisis import help_with_answer
 from bot.content.exercises import SKIPPED_ANSWER
 
 MAX_ANSWER_CHARS = 1000
@@ -42,9 +43,10 @@ class AnswerForm(FormValidationAction):
 
     An answer that does not parse is asked again with ``complaint``. "Skip"
     fills the slot with "(skipped)" when the slot is ``optional`` (every slot,
-    if ``optional`` is None); otherwise the question is asked again. Crisis
-    messages and "stop" never get here: they are the forms' ignored intents
-    and end the form (data/rules/forms.yml).
+    if ``optional`` is None); otherwise the question is asked again. "stop"
+    never gets here (an ignored intent: data/rules/forms.yml), nor do crisis
+    messages in forms that ignore them; in the others a risky answer is kept
+    and the crisis help is shown with it (actions.crisis.help_with_answer).
     """
 
     parsers: ClassVar[dict[str, Callable[[str], Any]]] = {}
@@ -78,4 +80,4 @@ class AnswerForm(FormValidationAction):
             if answer is None and self.complaint:
                 dispatcher.utter_message(text=self.complaint)
             events.append(SlotSet(slot, answer))
-        return events
+        return events + await help_with_answer(dispatcher, tracker)

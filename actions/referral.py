@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
+from actions.crisis import help_with_answer
 from actions.forms import given_answer, latest_intent, skipped, typed_or_button
 from bot.content import content_file
 from bot.content.exercises import SKIPPED_ANSWER
@@ -79,6 +80,11 @@ def request_from(tracker: Tracker) -> Request:
 class ValidateReferralForm(FormValidationAction):
     def name(self) -> str:
         return f"validate_{FORM}"
+
+    async def get_validation_events(self, dispatcher, tracker, domain) -> list[EventType]:
+        """Each answer checked; a risky one is kept, with the crisis help shown beside it."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        return events + await help_with_answer(dispatcher, tracker)
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         slots = list(domain_slots)

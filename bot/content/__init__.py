@@ -34,13 +34,3 @@ def did_you_mean(intent: str) -> str | None:
     content = _fallback_content()
     label = content["labels"].get(intent)
     return content["did_you_mean"].format(label=label) if label else None
-
-
-def crisis_reply_text(situation: str, emergency: str) -> str:
-    """The first words of the crisis pathway for a situation (data/content/crisis.yml)."""
-    return content_file("crisis")["replies"][situation].format(emergency=emergency)
-
-
-def crisis_offers(situation: str) -> tuple[dict, ...]:
-    """The buttons offered with those words: a therapist, a safety plan, grounding."""
-    return tuple(content_file("crisis")["offers"][situation])

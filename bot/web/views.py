@@ -11,9 +11,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from bot.content import content_file, crisis_offers, crisis_reply_text
+from bot.content import content_file
 from bot.referral.matching import clinicians
 from bot.regions import KNOWN_REGIONS
+from bot.safety import crisis
 from bot.safety.resources import CrisisResources
 from bot.safety.rules import CATEGORIES
 from bot.web.console.retention import erase
@@ -23,15 +24,6 @@ from bot.web.tracker import ConversationBusy
 # The widget's conversation ids: 128 random bits in hex. Only such ids can be erased
 # here, so a short or guessable id (a test's, a tool's) is never a way in.
 WIDGET_CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
-# The situations of the crisis pathway (data/content/crisis.yml), as the safety page shows them.
-SITUATIONS = (
-    ("imminent", "Immediate danger"),
-    ("high", "Thoughts of suicide, self-harm now, or wanting to hurt someone"),
-    ("low", "Hopelessness, wishing to disappear, past self-harm"),
-    ("third_party", "Worried about someone else"),
-    ("abuse", "Being hurt by someone"),
-    ("harm_to_others", "Wanting to hurt someone"),
-)
 REGION_NAMES = {
     "us": "United States",
     "ca": "Canada",
@@ -65,7 +57,6 @@ def home(request):
 def safety(request):
     """The crisis protocol, drawn from the data the bot itself uses (SB 243 asks for this)."""
     resources = CrisisResources.load()
-    emergency = resources.emergency_number(settings.SITE_REGION) or "your local emergency number"
     regions = [
         {
             "code": region,
@@ -75,21 +66,14 @@ def safety(request):
         }
         for region in sorted(resources.regions(), key=_site_region_first)
     ]
-    situations = [
-        {
-            "title": title,
-            "reply": crisis_reply_text(situation, emergency),
-            "offers": [offer["title"] for offer in crisis_offers(situation)],
-        }
-        for situation, title in SITUATIONS
-    ]
     return render(
         request,
         "safety.html",
         {
             "widget": widget_settings(),
             "categories": sorted(c.replace("_", " ") for c in CATEGORIES),
-            "situations": situations,
+            "situations": crisis.protocol(settings.SITE_REGION),
+            "questions": crisis.direct_questions(settings.SITE_REGION),
             "regions": regions,
         },
     )

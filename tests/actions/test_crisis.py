@@ -1,6 +1,7 @@
 """action_respond_to_crisis: the reply, the crisis card payload, the slots and the alert."""
 
 import logging
+import re
 
 import pytest
 import requests
@@ -43,9 +44,13 @@ async def test_high_risk_gets_the_protocol_reply_payload_slots_and_alert(
     events = await ActionRespondToCrisis().run(
         dispatcher, tracker("i want to kill myself", FLAG), domain
     )
-    assert events == [SlotSet("risk_level", "high"), SlotSet("crisis_active", True)]
+    slots = {event["name"]: event["value"] for event in events}
+    assert slots["risk_level"] == "high" and slots["crisis_active"] is True
+    # The direct questions follow, without asking again what the message said.
+    assert slots["risk_questions"] == "start"
+    assert (slots["rq_wish_dead"], slots["rq_thoughts"]) == ("yes", "yes")
     text, card = dispatcher.messages
-    assert "Are you thinking about ending your life?" in text["text"]
+    assert re.search(r"\bAI\b", text["text"])
     payload = card["custom"]["crisis"]
     assert payload["level"] == "high" and payload["categories"] == ["suicide"]
     assert payload["region"] == "uk"
@@ -60,7 +65,7 @@ async def test_imminent_starts_with_the_emergency_number(dispatcher, domain, ale
     await ActionRespondToCrisis().run(
         dispatcher, tracker("ive taken all my pills", flag, region="au"), domain
     )
-    assert dispatcher.messages[0]["text"].startswith("Please call 000 now.")
+    assert "call 000 now" in dispatcher.messages[0]["text"].lower()[:30]
 
 
 async def test_a_means_question_after_distress_is_high(dispatcher, domain, alerts):
@@ -78,8 +83,10 @@ async def test_a_means_question_alone_is_declined_gently(dispatcher, domain, ale
         dispatcher, tracker("which bridges around here are the highest"), domain
     )
     [message] = dispatcher.messages  # no crisis card: nothing was flagged
-    assert message["text"].startswith("I can't help with that.")
-    assert events == []
+    assert message["text"].startswith(("I can't", "That's not something I can help with"))
+    assert (
+        SlotSet("risk_level", "high") not in events and SlotSet("crisis_active", True) not in events
+    )
     assert alerts == []
 
 
@@ -97,7 +104,7 @@ async def test_someone_else_at_risk_gets_help_for_the_helper(dispatcher, domain,
     await ActionRespondToCrisis().run(
         dispatcher, tracker("my friend wants to kill herself", flag, region=None), domain
     )
-    assert dispatcher.messages[0]["text"].startswith("It's good that you're looking out")
+    assert "your life matters" not in dispatcher.messages[0]["text"].lower()
     payload = dispatcher.messages[1]["custom"]["crisis"]
     assert payload["region"] == "intl"
     assert payload["resources"][0]["url"].startswith("https://findahelpline.com")
@@ -137,6 +144,6 @@ async def test_the_reply_goes_out_when_the_alert_cannot_be_queued(
         events = await ActionRespondToCrisis().run(
             dispatcher, tracker("i want to kill myself", FLAG), domain
         )
-    assert events == [SlotSet("risk_level", "high"), SlotSet("crisis_active", True)]
+    assert SlotSet("risk_level", "high") in events
     assert dispatcher.messages[1]["custom"]["crisis"]["level"] == "high"
     assert "STAFF ALERT NOT QUEUED" in caplog.text and "c0ffee" in caplog.text
