@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import phonenumbers
 import yaml
@@ -144,6 +144,27 @@ class CrisisResources:
             chosen = [s for s in self._services[INTERNATIONAL] if s.serves(_CRISIS)]
         return list(dict.fromkeys(chosen))[:MAX_RESOURCES]
 
+    def crisis_footer(self, region: str | None) -> str:
+        """The short text after every crisis reply: the emergency number and the region's
+        main 24/7 line for everyone (a website when there is none)."""
+        region = self._region(region)
+        numbers = [self._emergency[region]] + [
+            s.phone for s in self._services[region] if s.serves(("emergency",))
+        ]
+        numbers = [number for number in numbers if number]
+        danger = f"call {' or '.join(numbers)}" if numbers else LOCAL_EMERGENCY_ADVICE
+        text = f"If you are in danger now, {danger}."
+        crisis_lines = self.for_region(region, ["suicide"])
+        for service in crisis_lines:
+            reachable = service.phone or service.sms
+            if service.general_audience and service.hours == ALWAYS_OPEN and reachable:
+                return f"{text} You can {_how_to_reach(service)} any time, day or night."
+        for service in crisis_lines:
+            if service.url:
+                site = urlsplit(service.url).netloc.removeprefix("www.")
+                return f"{text} You can find help at {site}."
+        return text
+
     def stale_entries(self, today: date, max_age_days: int = 365) -> list[tuple[str, str]]:
         """(region, name) of every service last verified more than ``max_age_days`` ago."""
         return [
@@ -174,6 +195,28 @@ def _for_need(services: list[Resource], need: str) -> list[Resource]:
 def dial_digits(number: str) -> str:
     """A number as written in the data ("1-800-799-7233", "116 123"), as digits to dial."""
     return re.sub(r"[^0-9+]", "", number)
+
+
+def _how_to_reach(service: Resource) -> str:
+    """How to reach a service, in words: call or text 988; call Samaritans on 116 123;
+    call Lifeline on 13 11 14 or text 0477 13 11 14. A name that holds the number is left out."""
+
+    def named(number: str) -> str:
+        in_name = dial_digits(number) in dial_digits(service.name)
+        return number if in_name else f"{service.name} on {number}"
+
+    if service.sms_keyword:
+        text = f"text {service.sms_keyword} to {service.sms}"
+    else:
+        text = f"text {service.sms}" if service.sms else ""
+    if not service.phone:
+        return text if service.sms_keyword else f"text {named(service.sms)}"
+    call = f"call {named(service.phone)}"
+    if not service.sms:
+        return call
+    if not service.sms_keyword and dial_digits(service.sms) == dial_digits(service.phone):
+        return f"call or text {named(service.phone)}"
+    return f"{call} or {text}"
 
 
 def _groups(need: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
