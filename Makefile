@@ -38,7 +38,7 @@ CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 
 .PHONY: help install lock train run test lint validate unit console-pg conversation-tests e2e \
-	browser safety safety-dev bench-screen nlu-eval widget-help staff-user export-safety-cases clean
+	browser safety safety-dev bench-screen nlu-eval widget-help crisis-footer staff-user export-safety-cases clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -192,6 +192,9 @@ audit: $(TOOLS)/.installed ## pip-audit requirements.lock; fails on findings not
 
 widget-help: $(VENV)/.installed ## regenerate the widget's copy of the crisis services after editing data/resources
 	$(BIN)/python -m bot.web.crisis_help
+
+crisis-footer: $(VENV)/.installed ## rewrite utter_crisis_footer in domain.yml from data/resources after editing it
+	$(BIN)/python -m bot.safety.footer
 
 safety-dev: $(VENV)/.installed $(RISK_MODEL) ## risk screen on the risk-dev set (RISK_DEV_DIR): recall, false alarms; last line safety-dev: ...
 	$(BIN)/python -m tests.safety.dev_set

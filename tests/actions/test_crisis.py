@@ -55,9 +55,20 @@ async def test_high_risk_gets_the_protocol_reply_payload_slots_and_alert(
     assert payload["level"] == "high" and payload["categories"] == ["suicide"]
     assert payload["region"] == "uk"
     assert "116 123" in [r["phone"] for r in payload["resources"]]
-    assert set(payload["resources"][0]) >= {"name", "phone", "sms", "url", "hours", "category"}
+    assert set(payload["resources"][0]) >= {"name", "phone", "sms", "url", "hours", "audience"}
     [alert] = alerts
     assert alert == {"conversation_id": "c0ffee", "level": "high", "categories": ["suicide"]}
+
+
+async def test_sexual_violence_gets_a_sexual_violence_line(dispatcher, domain, alerts):
+    flag = [("risk_level", "high"), ("risk_category", "abuse"), ("risk_rule", "abuse.sexual")]
+    await ActionRespondToCrisis().run(
+        dispatcher, tracker("i was raped", flag, region="us", intent="crisis_abuse"), domain
+    )
+    resources = dispatcher.messages[1]["custom"]["crisis"]["resources"]
+    # The screen's abuse covers sexual violence: the domestic violence line, then RAINN.
+    assert [r["phone"] for r in resources][:2] == ["1-800-799-7233", "1-800-656-4673"]
+    assert "sexual_violence" in resources[1]["categories"]
 
 
 async def test_imminent_starts_with_the_emergency_number(dispatcher, domain, alerts):

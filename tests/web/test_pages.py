@@ -1,10 +1,12 @@
 """The demo site's pages and the web process's security headers."""
 
 import json
+import re
 from html import escape
 
 import pytest
 
+from bot.safety.resources import CrisisResources
 from bot.web.crisis_help import STATIC_FILE, crisis_help, render
 
 
@@ -42,6 +44,40 @@ def test_safety_page_publishes_every_regions_services_from_the_bots_data(client)
     assert "self harm" in html and "eating disorder" in html
 
 
+def region_sections(html):
+    """Each region's section of the safety page, by region code."""
+    parts = re.split(r'<section class="region" aria-labelledby="region-', html)[1:]
+    return {part.split('"', 1)[0]: part.split("</section>", 1)[0] for part in parts}
+
+
+def test_safety_page_lists_each_regions_services_with_tap_to_call_and_text(client):
+    html = client.get("/safety").content.decode()
+    sections = region_sections(html)
+    resources = CrisisResources.load()
+    assert set(sections) == set(resources.regions())
+    for region, section in sections.items():
+        for service in resources.services(region):
+            item = section.split(f"<strong>{escape(service.name)}</strong>", 1)[1].split("</li>")[0]
+            assert f"For {escape(service.audience)} · {escape(service.hours)}" in item
+            if service.phone:
+                digits = re.sub(r"[^0-9+]", "", service.phone)
+                assert f'<a href="tel:{digits}">Call {service.phone}</a>' in item
+            if service.sms:
+                digits = re.sub(r"[^0-9+]", "", service.sms)
+                body = f"?body={service.sms_keyword}" if service.sms_keyword else ""
+                assert f'<a href="sms:{digits}{body}">' in item
+            assert ("tel:" in item) == bool(service.phone)
+            assert ("sms:" in item) == bool(service.sms)
+
+
+def test_safety_page_links_are_only_https_tel_and_sms(client):
+    html = client.get("/safety").content.decode()
+    main = html.split('id="services"', 1)[1].split('id="protocol"', 1)[0]
+    hrefs = re.findall(r'href="([^"]*)"', main)
+    assert "sms:741741?body=HOME" in hrefs and "tel:911" in hrefs and "tel:18006564673" in hrefs
+    assert all(href.startswith(("https://", "tel:", "sms:")) for href in hrefs), hrefs
+
+
 def test_privacy_page_states_the_retention_period(client, settings):
     html = client.get("/privacy").content.decode()
     assert f"deleted after {settings.RETENTION_DAYS} days" in html
@@ -53,6 +89,9 @@ def test_widgets_crisis_help_file_matches_the_resources(client):
     served = json.loads(b"".join(client.get("/static/lantern/crisis-help.json").streaming_content))
     assert set(served["regions"]) == {"us", "ca", "uk", "ie", "au", "nz", "intl"}
     assert all(region["services"] for region in served["regions"].values())
+    for region in served["regions"].values():
+        for service in region["services"]:
+            assert service["audience"] and service["hours"]  # the widget shows both
 
 
 def test_health(client):

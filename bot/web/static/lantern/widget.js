@@ -327,13 +327,21 @@
     return line;
   }
 
+  // Who a service is for and when it answers: "For under 19s · 24/7".
+  function serviceAbout(service) {
+    const about = el("span", "lantern-service-about");
+    if (service.audience) { about.append(el("span", "lantern-audience", "For " + service.audience)); }
+    if (service.audience && service.hours) { about.append(" · "); }
+    if (service.hours) { about.append(el("span", "lantern-hours", service.hours)); }
+    return about;
+  }
+
   function serviceList(services) {
     const list = el("ul", "lantern-services");
     (services || []).forEach(function (service) {
       if (!service || typeof service !== "object") { return; }
       const item = el("li");
-      item.append(el("strong", null, service.name));
-      if (service.hours) { item.append(el("span", "lantern-hours", " (" + service.hours + ")")); }
+      item.append(el("strong", null, service.name), serviceAbout(service));
       const actions = el("span", "lantern-service-links");
       if (service.phone) {
         actions.append(telLink("Call " + service.phone, service.phone));
@@ -341,7 +349,7 @@
       if (service.sms && dialable(service.sms)) {
         const keyword = service.sms_keyword ? String(service.sms_keyword) : "";
         const label = keyword ? "Text " + keyword + " to " + service.sms : "Text " + service.sms;
-        const query = keyword ? "?&body=" + encodeURIComponent(keyword) : "";
+        const query = keyword ? "?body=" + encodeURIComponent(keyword) : "";
         actions.append(link(label, "sms:" + dialable(service.sms) + query));
       }
       if (service.url) { actions.append(link("Website", service.url)); }
