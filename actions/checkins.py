@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import AnswerForm
 from bot.checkins import (
+    ask_directly_after_mood,
+    ask_directly_after_screener,
     checkins,
     mood_summary,
     parse_answer,
@@ -62,14 +64,19 @@ class ActionSummariseMood(Action):
     ) -> list[EventType]:
         score = tracker.get_slot("mood_score")
         if score is None:
-            return []
+            return [ask_directly(False)]
         earlier = list(tracker.get_slot("mood_history") or [])
         text, low = mood_summary(int(score), earlier)
-        dispatcher.utter_message(text=text, buttons=SUPPORT_BUTTONS if low else [])
+        ask = ask_directly_after_mood(int(score))
+        if ask:  # the direct questions follow, with their own buttons
+            dispatcher.utter_message(text=f"{text} {checkins()['ask_directly']}")
+        else:
+            dispatcher.utter_message(text=text, buttons=SUPPORT_BUTTONS if low else [])
         return [
             SlotSet("mood_history", [*earlier, int(score)]),
             SlotSet("mood_score", None),
             SlotSet("mood_note", None),
+            ask_directly(ask),
         ]
 
 
@@ -87,6 +94,16 @@ class ActionScoreScreener(Action):
             answers = [tracker.get_slot(item) for item in items]
             if all(answer is not None for answer in answers):
                 result = score_screener(screener, [int(answer) for answer in answers])
-                dispatcher.utter_message(text=result.text, buttons=SUPPORT_BUTTONS)
-                return [SlotSet(item, None) for item in items]
-        return []
+                moods = list(tracker.get_slot("mood_history") or [])
+                ask = ask_directly_after_screener(screener, result.total, moods)
+                if ask:
+                    dispatcher.utter_message(text=f"{result.text} {checkins()['ask_directly']}")
+                else:
+                    dispatcher.utter_message(text=result.text, buttons=SUPPORT_BUTTONS)
+                return [*(SlotSet(item, None) for item in items), ask_directly(ask)]
+        return [ask_directly(False)]
+
+
+def ask_directly(ask: bool) -> SlotSet:
+    """Whether the rules start the direct questions about suicide next."""
+    return SlotSet("risk_questions", "start" if ask else "skip")

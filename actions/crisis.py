@@ -169,11 +169,14 @@ class ActionAskRiskQuestion(Action, ABC):
     ) -> list[EventType]:
         text, _ = word(f"questions.{self.question}", tracker.get_slot("region"), None)
         events: list[EventType] = []
-        # The form was started in this turn (not by an answer): say why we ask.
         if tracker.latest_action_name != "action_listen":
+            # Started in this turn, just after the crisis reply: say why we ask.
             intro, used = word("questions.intro", None, tracker.get_slot(WORDINGS_SLOT))
             text = f"{intro} {text}"
             events.append(SlotSet(WORDINGS_SLOT, used))
+        else:
+            # After an answer: the numbers again, so no reply in a crisis is without them.
+            dispatcher.utter_message(response=FOOTER)
         dispatcher.utter_message(text=text, buttons=list(buttons("question", None)))
         return events
 

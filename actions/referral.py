@@ -20,6 +20,7 @@ from actions.forms import given_answer, latest_intent, skipped, typed_or_button
 from bot.content import content_file
 from bot.content.exercises import SKIPPED_ANSWER
 from bot.private_answers import METADATA_KEY, seal, unseal
+from bot.safety.crisis import ALERT_LEVELS, emergency_words
 from bot.web.standalone import setup_django
 
 setup_django()  # the outbox is a Django model, shared with the web process and the worker
@@ -236,14 +237,26 @@ class ActionSubmitReferral(Action):
             dispatcher.utter_message(text=texts()["not_sent"])
             return forget
         referral = await sync_to_async(_submit, thread_sensitive=False)(tracker)
-        dispatcher.utter_message(
-            text=texts()["sent"].format(
+        contact_kind = "email" if referral.contact_kind == "email" else "phone"
+        if referral.urgent:  # no promise of a time: only that staff see it first
+            text = texts()["sent_urgent"].format(
                 reference=referral.reference,
-                contact_kind="email" if referral.contact_kind == "email" else "phone",
+                contact_kind=contact_kind,
+                emergency=emergency_words(tracker.get_slot("region")),
+            )
+        else:
+            text = texts()["sent"].format(
+                reference=referral.reference,
+                contact_kind=contact_kind,
                 days=content_file("referral")["reply_working_days"],
             )
-        )
+        dispatcher.utter_message(text=text)
         return forget
+
+
+def asked_in_crisis(tracker: Tracker) -> bool:
+    """A referral asked for once the conversation reached high or imminent risk."""
+    return tracker.get_slot("risk_level") in ALERT_LEVELS
 
 
 def _submit(tracker: Tracker):
@@ -257,5 +270,6 @@ def _submit(tracker: Tracker):
         contact=parse_contact(opened(tracker, "ref_contact"), tracker.get_slot("region")),
         clinician_id="" if clinician == TEAM else clinician,
         consent_text=texts()["consent"],
+        urgent=asked_in_crisis(tracker),
     )
     return outbox.submit(details, tracker.sender_id)

@@ -65,14 +65,25 @@ def _answer_phrases() -> list[tuple[str, int]]:
     return sorted(phrases, key=lambda item: -len(item[0]))
 
 
+def _words(text: str) -> str:
+    return f" {' '.join(_WORD.findall(text.lower().replace(chr(0x2019), '')))} "
+
+
 def parse_answer(text: str) -> int | None:
-    """A screener answer (0 to 3) from the button words, a typed phrase or a digit."""
+    """A screener answer (0 to 3) from the button words, a typed phrase or a digit.
+
+    "not" just before an answer lowers it by one ("not every day" scores 2); an
+    answer that does not know ("no idea") is None, to be asked again."""
     stripped = text.strip()
     if stripped.isdigit():
         number = int(stripped)
         return number if ANSWER_MIN <= number <= ANSWER_MAX else None
-    words = f" {' '.join(_WORD.findall(text.lower()))} "
+    words = _words(text.replace("'", ""))
+    if any(_words(p.replace("'", "")) in words for p in checkins()["screeners"]["unsure"]):
+        return None
     for phrase, score in _answer_phrases():
+        if f" not {phrase} " in words and not phrase.startswith("not "):
+            return max(ANSWER_MIN, score - 1)
         if f" {phrase} " in words:
             return score
     return None
@@ -102,6 +113,18 @@ def score_screener(screener: str, answers: list[int]) -> ScreenerResult:
 def screener_items(screener: str) -> list[str]:
     """The form slots holding this screener's answers, in order."""
     return list(checkins()["screeners"][screener]["items"])
+
+
+def ask_directly_after_mood(score: int) -> bool:
+    """A low mood leads to the gentle direct questions about suicide."""
+    return score <= checkins()["mood"]["low_score"]
+
+
+def ask_directly_after_screener(screener: str, total: int, moods: list[int]) -> bool:
+    """A PHQ-2 of 3 or more, or a GAD-2 of 3 or more with a low mood this conversation."""
+    if total < checkins()["screeners"]["threshold"]:
+        return False
+    return screener == "phq2" or any(ask_directly_after_mood(mood) for mood in moods)
 
 
 def mood_summary(score: int, earlier: list[int]) -> tuple[str, bool]:

@@ -18,13 +18,16 @@ screen has run. This one:
   (bot.private_answers): the risk screen reads the message as typed, Rasa stores it
   without them;
 - answers a failure inside Rasa, or a turn that produced no reply, with a polite
-  message that still points to emergency help.
+  message that still points to emergency help;
+- reminds the visitor that the bot is an AI once every three hours of one
+  conversation (bot.disclosure).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,7 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import limits, private_answers, rasa_speedups
+from bot import disclosure, limits, private_answers, rasa_speedups
 from bot.client_address import client_address, trusted_proxies
 from bot.messages import IncomingMessage, InvalidMessage, parse_webhook_body
 from bot.payloads import PayloadAllowList
@@ -119,6 +122,7 @@ class ValidatedRestInput(RestInput):
             without_memory_fallback(agent)
             collector = CollectingOutputChannel()
             try:
+                remind = await _ai_reminder_due(agent, incoming.sender)
                 message = await self._user_message(agent, incoming, collector)
                 await on_new_message(message)
             except Exception:  # the visitor still gets an answer; details go to the log
@@ -133,6 +137,9 @@ class ValidatedRestInput(RestInput):
                 logger.warning("No reply for a message (conversation %s).", incoming.sender)
                 apology = self._apology(incoming.text, region)
                 return response.json([{"recipient_id": incoming.sender, "text": apology}])
+            if remind:
+                reminder = {"recipient_id": incoming.sender, "text": disclosure.reminder_text()}
+                return response.json([reminder, *collector.messages])
             return response.json(collector.messages)
 
         return webhook
@@ -249,6 +256,15 @@ def _without_text(parse_data: dict[str, Any], shown: str) -> dict[str, Any]:
             if entity.get("extractor") == EXTRACTOR
         ],
     }
+
+
+async def _ai_reminder_due(agent: Any, sender: str) -> bool:
+    """Whether this message is the first past a three-hour mark of the conversation."""
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return False
+    first, previous = await disclosure.user_message_times(store, sender)
+    return disclosure.reminder_due(first, previous, time.time())
 
 
 async def _private_slot(agent: Any, sender: str) -> str | None:

@@ -92,6 +92,11 @@ class IndexedSQLTrackerStore(SQLTrackerStore):
             "AND data LIKE '%\"requested_slot\"%' ORDER BY id DESC LIMIT 1"
         )
 
+        self._user_message_times = sa.text(
+            f"SELECT min(timestamp), max(timestamp) FROM {events} "  # noqa: S608 - a constant
+            "WHERE sender_id = :sender AND type_name = 'user'"
+        )
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         return await _patiently(super().retrieve, sender_id)
 
@@ -166,6 +171,16 @@ class IndexedSQLTrackerStore(SQLTrackerStore):
                 return None, None
             slot = session.execute(self._latest_requested_slot, {"sender": sender_id}).scalar()
         return form, json.loads(slot).get("value") if slot else None
+
+    async def user_message_times(self, sender_id: str) -> tuple[float | None, float | None]:
+        """When the conversation's first and latest visitor messages were stored (one
+        indexed read; the channel asks on every message for the AI reminder)."""
+        return await _patiently(self._read_user_message_times, sender_id)
+
+    async def _read_user_message_times(self, sender_id: str) -> tuple[float | None, float | None]:
+        with self.session_scope() as session:
+            first, latest = session.execute(self._user_message_times, {"sender": sender_id}).one()
+        return first, latest
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         return await _patiently(super().retrieve_full_tracker, sender_id)

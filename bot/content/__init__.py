@@ -34,3 +34,10 @@ def did_you_mean(intent: str) -> str | None:
     content = _fallback_content()
     label = content["labels"].get(intent)
     return content["did_you_mean"].format(label=label) if label else None
+
+
+def chat_privacy_answer(practice: str, retention_days: int) -> str:
+    """What happens to this chat, in the practice's own terms (data/content/chat_privacy.yml)."""
+    return content_file("chat_privacy")["answer"].format(
+        practice=practice, retention_days=retention_days
+    )

@@ -50,6 +50,7 @@ def referral_payload(referral: Referral) -> dict:
         "first_name": referral.first_name,
         "contact": {"kind": referral.contact_kind, "value": referral.contact},
         "clinician_id": referral.clinician_id or None,
+        "urgent": referral.urgent,
         "consent": {"text": referral.consent_text, "given_at": referral.consented_at.isoformat()},
     }
 

@@ -49,6 +49,9 @@ class Referral(models.Model):
     clinician_id = models.CharField(max_length=64, blank=True)  # blank: the team matches
     consent_text = models.TextField()
     consented_at = models.DateTimeField()
+    # Asked for during a crisis (the conversation reached high or imminent risk):
+    # staff see it first, and the visitor was told so.
+    urgent = models.BooleanField(default=False)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -64,7 +67,7 @@ class Referral(models.Model):
     follow_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-urgent", "-created_at"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="referral_due")]
         permissions = [("view_contact_details", "Can see referrals' contact details")]
 

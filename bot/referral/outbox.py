@@ -36,6 +36,7 @@ class ReferralDetails:
     contact: Contact
     clinician_id: str
     consent_text: str
+    urgent: bool = False  # asked for during a crisis
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def submit(details: ReferralDetails, conversation_id: str) -> Referral:
                     clinician_id=details.clinician_id,
                     consent_text=details.consent_text,
                     consented_at=timezone.now(),
+                    urgent=details.urgent,
                 )
         except IntegrityError:  # the same reference twice: draw again
             continue

@@ -68,16 +68,17 @@ def word(key: str, region: str | None, used: dict | None) -> tuple[str, dict]:
 
 
 def fill(text: str, region: str | None) -> str:
-    resources = crisis_resources()
-    return text.format(
-        emergency=resources.emergency_number(region) or LOCAL_EMERGENCY,
-        poison=poison_line(region),
-    )
+    return text.format(emergency=emergency_words(region), poison=poison_line(region))
+
+
+def emergency_words(region: str | None) -> str:
+    """What to call in danger: "911", or "your local emergency number"."""
+    return crisis_resources().emergency_number(region) or LOCAL_EMERGENCY
 
 
 def poison_line(region: str | None) -> str:
     for service in crisis_resources().services(region):
-        if service.category == "poison" and service.phone:
+        if service.serves(("poison",)) and service.phone:
             return f"{service.name} on {service.phone}"
     return NO_POISON_LINE
 

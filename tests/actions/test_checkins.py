@@ -67,16 +67,47 @@ async def test_a_questionnaire_answer_must_be_one_of_the_four(dispatcher, domain
 
 
 async def test_the_summary_adds_this_check_in_to_the_history(dispatcher, domain):
-    tracker = tracker_after("/skip", "skip", slots={"mood_score": 2, "mood_history": [5]})
+    tracker = tracker_after("/skip", "skip", slots={"mood_score": 4, "mood_history": [5]})
     events = await ActionSummariseMood().run(dispatcher, tracker, domain)
     [message] = dispatcher.messages
-    assert "5/10, 2/10" in message["text"]
-    assert "/request_referral" in [b["payload"] for b in message["buttons"]]
+    assert "5/10, 4/10" in message["text"]
     assert events == [
-        SlotSet("mood_history", [5, 2]),
+        SlotSet("mood_history", [5, 4]),
         SlotSet("mood_score", None),
         SlotSet("mood_note", None),
+        SlotSet("risk_questions", "skip"),
     ]
+
+
+@pytest.mark.parametrize(("score", "asks"), [(0, True), (2, True), (3, True), (4, False)])
+async def test_a_low_mood_leads_to_the_gentle_direct_question(dispatcher, domain, score, asks):
+    tracker = tracker_after("/skip", "skip", slots={"mood_score": score})
+    events = await ActionSummariseMood().run(dispatcher, tracker, domain)
+    assert (SlotSet("risk_questions", "start") in events) is asks
+    [message] = dispatcher.messages
+    assert ("thoughts of suicide" in message["text"]) is asks
+    if asks:
+        assert not message["buttons"]  # the questions bring their own
+
+
+@pytest.mark.parametrize(
+    ("screener", "answers", "moods", "asks"),
+    [
+        ("phq2", (2, 1), [], True),
+        ("phq2", (1, 1), [2], False),
+        ("gad2", (2, 1), [], False),
+        ("gad2", (2, 1), [7, 3], True),
+    ],
+)
+async def test_a_positive_screener_leads_to_the_direct_question(
+    dispatcher, domain, screener, answers, moods, asks
+):
+    items = {"phq2": ["phq2_interest", "phq2_down"], "gad2": ["gad2_nervous", "gad2_worry"]}
+    slots = dict(zip(items[screener], answers, strict=True), mood_history=moods)
+    events = await ActionScoreScreener().run(
+        dispatcher, tracker_after("x", "answer", slots=slots), domain
+    )
+    assert (SlotSet("risk_questions", "start") in events) is asks
 
 
 @pytest.mark.parametrize(("answers", "total"), [((1, 1), 2), ((2, 1), 3)])
@@ -89,4 +120,8 @@ async def test_the_score_is_honest_and_offers_a_therapist(dispatcher, domain, an
     assert f"score is {total} out of 6" in message["text"]
     assert "not a diagnosis" in message["text"]
     assert "/request_referral" in [b["payload"] for b in message["buttons"]]
-    assert events == [SlotSet("gad2_nervous", None), SlotSet("gad2_worry", None)]
+    assert events == [
+        SlotSet("gad2_nervous", None),
+        SlotSet("gad2_worry", None),
+        SlotSet("risk_questions", "skip"),
+    ]

@@ -169,6 +169,24 @@ async def test_with_consent_the_referral_is_in_the_outbox_and_the_bot_forgets_it
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("risk_level", "urgent"), [(None, False), ("low", False), ("high", True)])
+async def test_a_referral_asked_for_in_a_crisis_is_urgent_and_says_so_honestly(
+    dispatcher, domain, risk_level, urgent
+):
+    slots = {**ANSWERS, "ref_consent": True, "risk_level": risk_level, "region": "uk"}
+    await ActionSubmitReferral().run(
+        dispatcher, tracker_after("/affirm", "affirm", slots=slots), domain
+    )
+    referral = await Referral.objects.aget()
+    assert referral.urgent is urgent
+    text = dispatcher.messages[0]["text"]
+    assert ("urgent" in text) is urgent
+    assert ("working days" in text) is not urgent  # no promise of a time in a crisis
+    if urgent:
+        assert "call 999" in text
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_without_consent_nothing_is_stored(dispatcher, domain):
     tracker = tracker_after("/deny", "deny", slots={**ANSWERS, "ref_consent": False})
     await ActionSubmitReferral().run(dispatcher, tracker, domain)

@@ -29,7 +29,7 @@ def test_crisis_turn_carries_the_payload_and_the_regions_numbers(
     assert payload["region"] == region
     numbers = [r["phone"] for r in payload["resources"]] + [r["sms"] for r in payload["resources"]]
     assert number in numbers
-    assert "If you are in danger now" in replies[-1]["text"]
+    assert "If you are in danger now" in text_of(replies)
 
 
 def test_harmless_violent_words_are_not_a_crisis(stack):
@@ -37,12 +37,25 @@ def test_harmless_violent_words_are_not_a_crisis(stack):
     assert not any("crisis" in (r.get("custom") or {}) for r in replies)
 
 
-def test_no_after_a_crisis_keeps_help_in_view(stack):
+def test_possible_risk_gets_a_direct_question_and_no_keeps_help_in_view(stack):
     sender = uuid.uuid4().hex
-    send(stack, "i dont want to be alive anymore", sender=sender, region="ca")
+    first = send(stack, "i dont want to be alive anymore", sender=sender, region="ca")
+    assert "suicide" in first[-1]["text"].lower()  # asked directly
+    assert [b["title"] for b in first[-1]["buttons"]] == ["Yes", "No", "Not sure"]
     replies = send(stack, "no", sender=sender, region="ca")
-    assert "still here" in text_of(replies)
     assert "call or text 988" in text_of(replies)
+    assert replies[-1]["text"].rstrip().endswith("?")  # the next question
+
+
+def test_ok_to_please_call_now_is_not_consent_and_the_help_stays(stack):
+    sender = uuid.uuid4().hex
+    first = send(stack, "I've taken all my pills", sender=sender, region="us")
+    assert crisis_payload(first)["level"] == "imminent"
+    replies = send(stack, "ok", sender=sender, region="us")
+    assert "safe" in text_of(replies).lower()
+    assert "call or text 988" in text_of(replies)
+    offered = [b["payload"] for r in replies for b in r.get("buttons") or []]
+    assert "/request_referral" not in offered
 
 
 def test_crisis_help_arrives_with_the_action_server_down(stack):

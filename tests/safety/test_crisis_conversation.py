@@ -218,4 +218,4 @@ def test_a_repeated_disclosure_gets_different_words():
 
 def test_the_card_lists_the_regions_services_for_the_need():
     payload = card("imminent", ("overdose",), "us")["crisis"]
-    assert payload["resources"][0]["category"] == "poison"
+    assert "poison" in payload["resources"][0]["categories"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -17,6 +18,7 @@ from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
 from bot import limits
+from bot.disclosure import reminder_text
 from bot.private_answers import METADATA_KEY, PLACEHOLDERS, unseal
 from bot.rasa_channel import APOLOGY, ValidatedRestInput, as_words
 
@@ -262,3 +264,32 @@ async def test_a_failed_turn_after_risk_language_still_gives_the_regions_crisis_
     assert "999" in crisis[0]["text"] and "Samaritans: 116 123" in crisis[0]["text"]
     other = (await post(client, "what is anxiety", sender="visitor-8")).json
     assert other[0]["text"] == APOLOGY
+
+
+@pytest.mark.parametrize(
+    ("first_ago", "previous_ago", "reminded"),
+    [
+        (None, None, False),  # a new conversation: the greeting says it is an AI
+        (3600, 60, False),
+        (3 * 3600 + 60, 120, True),  # the first message past three hours
+        (3 * 3600 + 60, 30, False),  # already past the mark before this message
+        (6 * 3600 + 10, 60, True),  # and again past six
+    ],
+)
+async def test_an_ai_reminder_comes_once_every_three_hours_of_a_conversation(
+    handled, first_ago, previous_ago, reminded
+):
+    agent = StandInAgent()
+    now = time.time()
+
+    async def user_message_times(sender):
+        if first_ago is None:
+            return None, None
+        return now - first_ago, now - previous_ago
+
+    agent.tracker_store.user_message_times = user_message_times
+    replies = (await post(client_for(agent, handled), "hello")).json
+    texts = [reply["text"] for reply in replies]
+    assert texts[-1] == "reply"  # the bot's own answer is never replaced
+    assert (texts[0] == reminder_text()) is reminded
+    assert len(texts) == (2 if reminded else 1)

@@ -74,6 +74,23 @@ def test_screener_answers_from_buttons_words_or_digits(text, score):
 @pytest.mark.parametrize(
     ("text", "score"),
     [
+        ("not every day", 2),  # not 3: "every day" is negated
+        ("not every day, no", 2),
+        ("not always", 2),
+        ("not often", 1),
+        ("not really", 0),
+        ("no idea", None),  # not 0: it does not know, so it is asked again
+        ("I don't know", None),
+        ("i dont know, every day maybe", None),
+    ],
+)
+def test_negated_and_unsure_answers_are_read_as_meant(text, score):
+    assert parse_answer(text) == score
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
         ("0", 0),
         ("10", 10),
         ("7/10", 7),

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import redis
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActiveLoop, SessionStarted, SlotSet
+from rasa.shared.core.events import ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_stores import TRACKER_INDEXES, IndexedSQLTrackerStore, LanternLockStore
@@ -170,3 +170,15 @@ def test_the_form_state_is_read_without_loading_the_tracker(tmp_path, events, st
         tracker.update(event)
     asyncio.run(store.save(tracker))
     assert asyncio.run(store.form_state("form-state")) == state
+
+
+def test_the_times_of_a_visitors_messages_are_read_without_loading_the_tracker(tmp_path):
+    """What the channel asks on every message for the three-hourly AI reminder."""
+    store = IndexedSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    assert asyncio.run(store.user_message_times("new")) == (None, None)
+    tracker = DialogueStateTracker.from_events("times", [])
+    for timestamp in (1000.0, 1500.0, 9000.0):
+        tracker.update(UserUttered("hi", timestamp=timestamp))
+        tracker.update(BotUttered("hello", timestamp=timestamp + 1))
+    asyncio.run(store.save(tracker))
+    assert asyncio.run(store.user_message_times("times")) == (1000.0, 9000.0)
