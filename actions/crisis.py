@@ -18,6 +18,7 @@ from bot.safety import conversation
 from bot.safety.crisis import (
     ALERT_LEVELS,
     KEEP_TALKING,
+    CrisisReply,
     buttons,
     card,
     main_category,
@@ -81,6 +82,29 @@ def send(dispatcher: CollectingDispatcher, text: str, buttons_: tuple, payload: 
         dispatcher.utter_message(json_message=payload)
 
 
+async def give(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    reply: CrisisReply,
+    result: ScreenResult,
+    with_buttons: bool = True,
+) -> list[EventType]:
+    """Sends a crisis reply with its card, alerts staff if the level rose, and returns
+    the slots that carry the crisis on (a flagged reply only)."""
+    send(dispatcher, reply.text, reply.buttons if with_buttons else (), reply.payload)
+    if reply.payload is None:
+        return [SlotSet(WORDINGS_SLOT, reply.wordings), SlotSet(ASKED_SLOT, reply.asks)]
+    if reply.alert_staff:
+        await alerts.raise_alert(tracker.sender_id, reply.level, reply.categories)
+    return [
+        SlotSet(WORDINGS_SLOT, reply.wordings),
+        SlotSet("risk_level", reply.highest_level),
+        SlotSet("crisis_active", True),
+        SlotSet(ASKED_SLOT, reply.asks),
+        SlotSet(CATEGORY_SLOT, main_category(result, reply.level)),
+    ]
+
+
 async def help_with_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """A risky answer inside a free-text form (safety plan, thought record, referral):
     the form keeps it as the answer, and the crisis help is shown with it. Immediate
@@ -89,23 +113,13 @@ async def help_with_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -
     if result.level == "none":
         return []
     prior = tracker.get_slot("risk_level") or "none"
-    region = tracker.get_slot("region")
     used = tracker.get_slot(WORDINGS_SLOT)
-    reply = plan_reply(result, prior, region, used, questions_done=True)
-    send(dispatcher, reply.text, (), reply.payload)
+    reply = plan_reply(result, prior, tracker.get_slot("region"), used, questions_done=True)
+    events = await give(dispatcher, tracker, reply, result, with_buttons=False)
     dispatcher.utter_message(response=FOOTER)
-    if reply.alert_staff:
-        await alerts.raise_alert(tracker.sender_id, reply.level, reply.categories)
-    events: list[EventType] = [
-        SlotSet("risk_level", reply.highest_level),
-        SlotSet("crisis_active", True),
-        SlotSet(WORDINGS_SLOT, reply.wordings),
-        SlotSet(CATEGORY_SLOT, main_category(result, reply.level)),
-    ]
-    if reply.level == "imminent":
-        events += [SlotSet(ASKED_SLOT, reply.asks), SlotSet("requested_slot", None)]
-        events.append(ActiveLoop(None))
-    return events
+    if reply.level != "imminent":  # the form asks its next question; nothing else is asked
+        return [*events, SlotSet(ASKED_SLOT, None)]
+    return [*events, SlotSet("requested_slot", None), ActiveLoop(None)]
 
 
 class ActionRespondToCrisis(Action):
@@ -135,18 +149,7 @@ class ActionRespondToCrisis(Action):
             tracker.get_slot(WORDINGS_SLOT),
             questions_done,
         )
-        send(dispatcher, reply.text, reply.buttons, reply.payload)
-        events: list[EventType] = [SlotSet(WORDINGS_SLOT, reply.wordings)]
-        if reply.payload is None:
-            return [*events, SlotSet("risk_questions", "skip"), SlotSet(ASKED_SLOT, reply.asks)]
-        if reply.alert_staff:
-            await alerts.raise_alert(tracker.sender_id, reply.level, reply.categories)
-        events += [
-            SlotSet("risk_level", reply.highest_level),
-            SlotSet("crisis_active", True),
-            SlotSet(ASKED_SLOT, reply.asks),
-            SlotSet(CATEGORY_SLOT, main_category(result, reply.level)),
-        ]
+        events = await give(dispatcher, tracker, reply, result)
         if reply.questions is None:
             return [*events, SlotSet("risk_questions", "skip")]
         prefilled = [SlotSet(slot, value) for slot, value in reply.questions.items()]
@@ -274,16 +277,7 @@ class ActionFinishRiskQuestions(Action):
         if outcome == STRONGER:
             result = screened(tracker)
             reply = plan_reply(result, level, region, used, questions_done=True)
-            send(dispatcher, reply.text, reply.buttons, reply.payload)
-            if reply.alert_staff:
-                await alerts.raise_alert(tracker.sender_id, reply.level, reply.categories)
-            return [
-                *reset,
-                SlotSet("risk_level", reply.highest_level),
-                SlotSet(WORDINGS_SLOT, reply.wordings),
-                SlotSet(ASKED_SLOT, reply.asks),
-                SlotSet(CATEGORY_SLOT, main_category(result, reply.level)),
-            ]
+            return [*reset, *await give(dispatcher, tracker, reply, result)]
         if outcome == ANSWERED:
             shown = conversation.level_from_answers(answers(tracker))
             key = "none" if shown == "none" else shown

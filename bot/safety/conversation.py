@@ -17,8 +17,8 @@ from bot.content import content_file
 from bot.safety.decide import highest, level_rank
 
 # What a reply can mean.
-YES, NO, NOT_SURE, OK, FINE, LEAVE, THANKS, BYE, UNCLEAR = (
-    "yes", "no", "not_sure", "ok", "fine", "leave", "thanks", "bye", "unclear",
+YES, NO, NOT_SURE, OK, FINE, LEAVE, THANKS, BYE, SILENCE, UNCLEAR = (
+    "yes", "no", "not_sure", "ok", "fine", "leave", "thanks", "bye", "silence", "unclear",
 )  # fmt: skip
 ANSWERS = (YES, NO, NOT_SURE)  # what a direct question can be answered with
 # What the bot last asked in a crisis, so that a reply is read by its meaning there.
@@ -138,6 +138,8 @@ def follow_up(asked: str | None, meant: str, after_overdose: bool) -> FollowUp:
     """The reply to ``meant`` when the bot had asked ``asked`` (None: nothing pending)."""
     if meant == THANKS:
         return FollowUp("thanks", SAFE_NOW)
+    if meant == SILENCE:
+        return FollowUp("silence", SAFE_NOW)
     if meant == BYE:
         return FollowUp("goodbye", None)
     if meant == LEAVE:

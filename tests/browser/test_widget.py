@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.conftest import open_widget_page
-from tests.browser.widget import PHONE, ZOOM_200
+from tests.browser.widget import PHONE, ZOOM_200, Widget
 from tests.e2e.stack import PROJECT_DIR
 
 pytestmark = pytest.mark.browser
@@ -87,6 +87,25 @@ def test_crisis_message_shows_the_card_with_tap_to_call_links(widget):
     expect(card.locator(".lantern-service-about").first).to_have_text("For anyone · 24/7")
     hrefs = card.locator("a").evaluate_all("links => links.map(a => a.href)")
     assert all(href.startswith(("tel:", "sms:", "https:")) for href in hrefs), hrefs
+
+
+def test_a_visitor_who_goes_quiet_after_a_crisis_reply_is_checked_on_once(stack, browser_context):
+    page = browser_context.new_page()
+    page.clock.install()  # time runs as usual until the test moves it on
+    widget = Widget(page, f"http://localhost:{stack.ports['web']}/")
+    widget.load()
+    widget.open()
+    widget.send("I've taken all my pills")
+    expect(widget.page.locator(".lantern-crisis").last).to_be_visible()
+    said = widget.bot_messages.count()
+
+    page.clock.fast_forward("03:05")  # three minutes without a word
+    expect(widget.bot_messages.nth(said)).to_contain_text("safe right now")
+    expect(widget.user_messages).to_have_count(1)  # the check-in is not shown as theirs
+    checked_in = widget.bot_messages.count()
+    page.clock.fast_forward("10:00")
+    page.wait_for_timeout(500)
+    expect(widget.bot_messages).to_have_count(checked_in)  # once, not every few minutes
 
 
 def test_conversation_survives_a_page_load_and_clear_starts_afresh(widget):

@@ -29,6 +29,7 @@ from bot.safety.decide import ScreenResult
         ("bye", "goodbye", c.BYE),
         ("/affirm", "affirm", c.YES),  # a button
         ("/not_sure", "not_sure", c.NOT_SURE),
+        ("/silence", "silence", c.SILENCE),  # sent by the widget when the visitor goes quiet
         ("purple elephants", "nlu_fallback", c.UNCLEAR),
         ("nothing like that", "out_of_scope", c.UNCLEAR),
     ],
@@ -115,6 +116,8 @@ def test_active_thoughts_in_the_first_message_are_not_asked_about_again():
         (c.KEEP_TALKING, c.THANKS, False, "thanks", c.SAFE_NOW, False),
         (c.CALL_NOW, c.BYE, False, "goodbye", None, False),
         (c.SAFE_NOW, c.LEAVE, False, "leave_me_alone", None, False),
+        (c.CALL_NOW, c.SILENCE, False, "silence", c.SAFE_NOW, False),
+        (c.KEEP_TALKING, c.SILENCE, False, "silence", c.SAFE_NOW, False),
     ],
 )
 def test_a_reply_after_the_crisis_answer_is_read_by_what_was_asked(
@@ -133,7 +136,7 @@ def test_every_follow_up_reply_has_words():
     keys = {
         c.follow_up(asked, meant, overdose).reply
         for asked in (c.CALL_NOW, c.SAFE_NOW, c.KEEP_TALKING, None)
-        for meant in (c.YES, c.NO, c.NOT_SURE, c.OK, c.FINE, c.LEAVE, c.THANKS, c.BYE, c.UNCLEAR)
+        for meant in (c.YES, c.NO, c.NOT_SURE, c.OK, c.FINE, c.LEAVE, c.THANKS, c.BYE, c.SILENCE)
         for overdose in (False, True)
     }
     for key in keys:

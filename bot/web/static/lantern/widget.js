@@ -25,6 +25,7 @@
   const MAX_MESSAGE_CHARS = 4000; // the REST channel's limit (bot/messages.py)
   const MAX_KEPT_MESSAGES = 200;
   const REPLY_TIMEOUT_MS = 30000;
+  const SILENCE_CHECK_MS = 3 * 60 * 1000; // quiet this long after a crisis reply: check in
   const DOUBLE_ESCAPE_MS = 800;
   const LINK_SCHEMES = ["https:", "tel:", "sms:"];
   const REGION_NAMES = {
@@ -58,6 +59,7 @@
       exitUrl: safeUrl(data.exitUrl || "", ["https:"]) || "https://www.google.com/",
       accent: accent,
       position: data.position === "left" ? "left" : "right",
+      silenceCheckMs: parseInt(data.silenceCheckMs, 10) || SILENCE_CHECK_MS,
     };
   }
 
@@ -618,9 +620,9 @@
       })
       .then(function (replies) {
         if (conversation !== state.id) { return; } // cleared or deleted meanwhile
-        (Array.isArray(replies) ? replies : []).map(botMessage).forEach(function (message) {
-          if (message) { addMessage(message); }
-        });
+        const messages = (Array.isArray(replies) ? replies : []).map(botMessage).filter(Boolean);
+        messages.forEach(addMessage);
+        watchSilence(messages.some(function (m) { return m.custom && m.custom.crisis; }));
       })
       .catch(function () {
         if (conversation !== state.id) { return; }
@@ -634,6 +636,21 @@
         window.clearTimeout(timer);
         typing.hidden = true;
       });
+  }
+
+  // After a crisis reply, a visitor who goes quiet is checked on once: the bot reads
+  // "/silence" by what it last asked ("I'm still here. Are you safe right now?").
+  let silenceTimer = null;
+  function watchSilence(afterCrisis) {
+    window.clearTimeout(silenceTimer);
+    silenceTimer = null;
+    if (afterCrisis) {
+      const conversation = state.id;
+      silenceTimer = window.setTimeout(function () {
+        silenceTimer = null;
+        if (conversation === state.id && state.open) { send("/silence", null); }
+      }, config.silenceCheckMs);
+    }
   }
 
   form.addEventListener("submit", function (event) {
