@@ -5,7 +5,9 @@ import re
 from html import escape
 
 import pytest
+from django.conf import settings
 
+from bot.safety import crisis
 from bot.safety.resources import CrisisResources
 from bot.web.crisis_help import STATIC_FILE, crisis_help, render
 
@@ -42,6 +44,15 @@ def test_safety_page_publishes_every_regions_services_from_the_bots_data(client)
     assert "988" in html and "116 123" in html
     assert "Please call" in html  # the imminent reply, from data/content/crisis.yml
     assert "self harm" in html and "eating disorder" in html
+
+
+def test_safety_page_describes_the_crisis_conversation_from_the_bots_own_data(client):
+    html = client.get("/safety").content.decode()
+    for situation in crisis.protocol(settings.SITE_REGION):
+        assert escape(situation["reply"]) in html  # the words the bot would say first
+    for question in crisis.direct_questions(settings.SITE_REGION):
+        assert escape(question["text"]) in html  # the direct questions, in order
+    assert "Columbia Suicide Severity Rating Scale" in html
 
 
 def region_sections(html):
