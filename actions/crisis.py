@@ -245,7 +245,11 @@ class ValidateRiskQuestionsForm(FormValidationAction):
             known[requested] = conversation.NOT_SURE  # unclear twice: treated as "not sure"
             from_answers = conversation.level_from_answers(known)
         level = highest([prior, from_answers])
-        categories = tuple(message.categories) or ("suicide",)
+        categories = tuple(message.categories) or (tracker.get_slot(CATEGORY_SLOT) or "suicide",)
+        # The card again at the level the answers set (at imminent the ending shows it).
+        if conversation.raised(prior, level) and level != "imminent":
+            region = _region(tracker.get_slot("region"))
+            dispatcher.utter_message(json_message=card(level, categories, region))
         await alert_if_raised(tracker, prior, level, categories)
         events: list[EventType] = [SlotSet(requested, known[requested])]
         events += [

@@ -86,6 +86,8 @@ async def test_yes_to_thoughts_is_high_and_alerts_staff(dispatcher, domain, aler
     )
     assert slots["risk_level"] == "high" and slots["requested_slot"] == "rq_method"
     assert alerts == ["high"]
+    [card] = dispatcher.messages  # the help shown again, at the level the answer set
+    assert card["custom"]["crisis"]["level"] == "high"
 
 
 async def test_yes_to_a_plan_is_imminent_and_ends_the_questions(dispatcher, domain, alerts):
