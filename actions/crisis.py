@@ -172,8 +172,7 @@ class ActionAskRiskQuestion(Action, ABC):
     ) -> list[EventType]:
         text, _ = word(f"questions.{self.question}", tracker.get_slot("region"), None)
         events: list[EventType] = []
-        if tracker.latest_action_name != "action_listen":
-            # Started in this turn, just after the crisis reply: say why we ask.
+        if _started_this_turn(tracker):  # just after the crisis reply: say why we ask
             intro, used = word("questions.intro", None, tracker.get_slot(WORDINGS_SLOT))
             text = f"{intro} {text}"
             events.append(SlotSet(WORDINGS_SLOT, used))
@@ -338,6 +337,16 @@ class ActionCrisisFollowUp(Action):
 
 def _region(region: str | None) -> str:
     return normalise_region(region) or INTERNATIONAL
+
+
+def _started_this_turn(tracker: Tracker) -> bool:
+    """True when the direct questions began after the person's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == FORM:
+            return True
+    return False
 
 
 def _stale(tracker: Tracker) -> bool:

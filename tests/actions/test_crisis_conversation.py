@@ -5,8 +5,10 @@ import re
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.crisis import (
+    ASK_ACTIONS,
     ActionCrisisFollowUp,
     ActionFinishRiskQuestions,
     ValidateRiskQuestionsForm,
@@ -316,3 +318,41 @@ async def test_in_a_later_session_thanks_is_just_thanks(dispatcher, domain, aler
     )
     assert events == [SlotSet("crisis_asked", None), FollowupAction("utter_you_are_welcome")]
     assert dispatcher.messages == []
+
+
+def asking(events):
+    return Tracker.from_dict(
+        {
+            "sender_id": "c0ffee",
+            "slots": {"region": "us"},
+            "latest_message": {"text": "x", "intent": {"name": "affirm"}, "entities": []},
+            "events": events,
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": FORM},
+            "latest_action_name": FORM,
+        }
+    )
+
+
+async def test_the_first_question_says_why_it_asks_and_later_ones_bring_the_numbers(
+    dispatcher, domain
+):
+    ask = next(a for a in ASK_ACTIONS if a().name() == "action_ask_rq_thoughts")()
+    started = [
+        {"event": "user", "text": "what is the point"},
+        {"event": "action", "name": "action_respond_to_crisis"},
+        {"event": "action", "name": FORM},
+        {"event": "active_loop", "name": FORM},
+    ]
+    await ask.run(dispatcher, asking(started), domain)
+    [question] = dispatcher.messages
+    assert question["text"].startswith(tuple(t[:30] for t in wordings("questions.intro")))
+    assert [b["title"] for b in question["buttons"]] == ["Yes", "No", "Not sure"]
+
+    answered = [*started, {"event": "user", "text": "yes"}, {"event": "action", "name": FORM}]
+    later = CollectingDispatcher()
+    await ask.run(later, asking(answered), domain)
+    footer, question = later.messages
+    assert footer["response"] == "utter_crisis_footer"
+    assert question["text"] == wordings("questions.thoughts")[0]

@@ -63,14 +63,23 @@ def test_the_thought_record_is_asked_and_written_up(chat):
     assert download["filename"] == "thought_record.txt"
 
 
-def test_a_crisis_message_in_the_middle_of_the_thought_record_gets_help_and_ends_it(chat):
+def test_a_risky_answer_in_the_thought_record_is_kept_and_the_help_shown_with_it(chat):
     chat("can we do a thought record")
     chat(THOUGHT_RECORD_ANSWERS[0])
-    replies = chat("honestly I just want to kill myself")
+    replies = chat("honestly I just want to kill myself")  # the thought that upset them
     assert crisis_payload(replies)["level"] == "high"
     assert "988" in text_of(replies)
-    replies = chat("what is anxiety")  # the form is over: this is a question, not an answer
-    assert "Anxiety is" in text_of(replies)
+    assert "Step 3" in replies[-1]["text"]  # the record goes on: only immediate danger ends it
+
+
+def no_to_the_direct_questions(chat, first_replies):
+    """Answers "no" to each direct question about suicide; the replies after the last."""
+    replies = first_replies
+    for _ in range(6):
+        if button_payloads(replies)[:3] != ["/affirm", "/deny", "/not_sure"]:
+            return replies
+        replies = chat("no")
+    raise AssertionError(f"the questions did not end: {text_of(replies)}")
 
 
 def test_the_safety_plan_ends_with_the_regions_crisis_lines_to_keep(chat):
@@ -84,9 +93,12 @@ def test_the_safety_plan_ends_with_the_regions_crisis_lines_to_keep(chat):
     assert "Samaritans 116 123" in plan and "999" in plan
 
 
-def test_the_crisis_pathway_offers_a_safety_plan(chat):
+def test_the_crisis_pathway_asks_directly_then_offers_a_safety_plan(chat):
     replies = chat("what's the point of anything anymore")
+    assert "suicide" in replies[-1]["text"]
+    replies = no_to_the_direct_questions(chat, replies)
     assert "/do_safety_plan" in button_payloads(replies)
+    assert "If you are in danger now" in text_of(replies)  # "no" lowers nothing
 
 
 def test_a_mood_check_in_keeps_this_conversations_scores(chat):
@@ -98,7 +110,9 @@ def test_a_mood_check_in_keeps_this_conversations_scores(chat):
     chat("😞")
     replies = chat("/skip")
     assert "7/10, 3/10" in text_of(replies)
-    assert "/request_referral" in button_payloads(replies)  # a low mood gets an offer of help
+    assert "thoughts of suicide" in text_of(replies)  # a low mood: the gentle direct question
+    replies = no_to_the_direct_questions(chat, replies)
+    assert "/request_referral" in button_payloads(replies)  # then an offer of help
 
 
 def test_the_phq2_scores_typed_answers_honestly_and_offers_a_therapist(chat):
@@ -108,6 +122,8 @@ def test_the_phq2_scores_typed_answers_honestly_and_offers_a_therapist(chat):
     replies = chat("several days")
     assert "score is 3 out of 6" in text_of(replies)
     assert "not a diagnosis" in text_of(replies)
+    assert "thoughts of suicide" in text_of(replies)  # 3 or more: the gentle direct question
+    replies = no_to_the_direct_questions(chat, replies)
     assert "/request_referral" in button_payloads(replies)
 
 
