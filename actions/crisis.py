@@ -276,7 +276,11 @@ class ActionFinishRiskQuestions(Action):
         used = tracker.get_slot(WORDINGS_SLOT)
         level = tracker.get_slot("risk_level") or "none"
         category = tracker.get_slot(CATEGORY_SLOT) or "suicide"
-        reset = [SlotSet(OUTCOME_SLOT, None), SlotSet(REASKED_SLOT, None)]
+        reset = [
+            SlotSet(OUTCOME_SLOT, None),
+            SlotSet(REASKED_SLOT, None),
+            SlotSet("risk_questions", "skip"),  # so a failed crisis reply never restarts them
+        ]
         if outcome == STRONGER:
             result = screened(tracker)
             reply = plan_reply(result, level, region, used, questions_done=True)
