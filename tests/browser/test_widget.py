@@ -82,7 +82,7 @@ def test_crisis_message_shows_the_card_with_tap_to_call_links(widget):
     card = widget.page.locator(".lantern-crisis").last
     expect(card).to_be_visible()
     expect(card.locator('a[href="tel:911"]')).to_be_visible()  # the demo site's region: us
-    expect(card.locator('a[href="tel:988"]')).to_be_visible()
+    expect(card.locator('a[href="tel:988"]').first).to_be_visible()  # 988, and veterans: 988 then 1
     expect(card.locator('a[href="sms:741741?body=HOME"]')).to_be_visible()  # Crisis Text Line
     expect(card.locator(".lantern-service-about").first).to_have_text("For anyone · 24/7")
     hrefs = card.locator("a").evaluate_all("links => links.map(a => a.href)")
@@ -152,7 +152,7 @@ def test_help_now_and_a_clear_message_when_the_bot_cannot_be_reached(web_only, b
     help_panel = page.locator(".lantern-help")
     expect(help_panel).to_be_visible()
     expect(help_panel.locator('a[href="tel:911"]')).to_be_visible()
-    expect(help_panel.locator('a[href="tel:988"]')).to_be_visible()
+    expect(help_panel.locator('a[href="tel:988"]').first).to_be_visible()
     trevor = help_panel.locator("li", has_text="The Trevor Project")
     expect(trevor.locator(".lantern-audience")).to_have_text("For LGBTQ+ young people under 25")
     expect(trevor.locator(".lantern-hours")).to_have_text("24/7")
