@@ -57,6 +57,24 @@ def wordings(key: str) -> list[str]:
     return [node] if isinstance(node, str) else list(node)
 
 
+def every_wording() -> list[tuple[str, str]]:
+    """(key, text) of every text the crisis conversation can say, for checks of the file."""
+
+    def walk(key: str, node) -> list[tuple[str, str]]:
+        if isinstance(node, str):
+            return [(key, node)]
+        if isinstance(node, list):
+            return [(key, text) for text in node]
+        return [pair for part, child in node.items() for pair in walk(f"{key}.{part}", child)]
+
+    content = content_file("crisis")
+    return [
+        pair
+        for section in ("replies", "questions", "after_questions", "follow_up")
+        for pair in walk(section, content[section])
+    ]
+
+
 def word(key: str, region: str | None, used: dict | None) -> tuple[str, dict]:
     """A wording of ``key`` other than the one used last time, filled in for the region."""
     options = wordings(key)

@@ -4,27 +4,13 @@ import re
 
 import pytest
 
-from bot.content import content_file
-from bot.safety.crisis import fill, wordings
+from bot.safety.crisis import every_wording, fill, wordings
 
 PLACEHOLDERS = {"emergency", "poison"}
 
 
-def replies_that_speak_in_a_crisis():
-    """(key, text) of every reply that can repeat: first replies, endings, follow-ups."""
-    content = content_file("crisis")
-    for category, levels in content["replies"].items():
-        if isinstance(levels, list):
-            yield from ((f"replies.{category}", t) for t in levels)
-        else:
-            for level, texts in levels.items():
-                yield from ((f"replies.{category}.{level}", t) for t in texts)
-    for section in ("after_questions", "follow_up"):
-        for key, texts in content[section].items():
-            yield from ((f"{section}.{key}", t) for t in texts)
-
-
-REPLIES = list(replies_that_speak_in_a_crisis())
+# Every reply that can repeat: first replies, endings of the questions, follow-ups.
+REPLIES = [(key, text) for key, text in every_wording() if not key.startswith("questions.")]
 
 
 def test_every_reply_that_can_repeat_has_three_wordings():

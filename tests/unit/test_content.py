@@ -14,6 +14,7 @@ from bot.content.topics import (
     ContentError,
     topic_library,
 )
+from bot.safety.crisis import every_wording
 
 TOPICS = [
     *("anxiety", "panic_attacks", "low_mood", "stress", "burnout", "sleep", "grief"),
@@ -33,7 +34,8 @@ def everything_the_bot_says() -> list[str]:
         for variant in variants
         if "text" in variant
     ]
-    texts += list(content_file("crisis")["replies"].values())
+    texts += [text for _, text in every_wording()]
+    texts += list(content_file("chat_privacy").values())
     texts += [content_file("fallback")["which_topic"]]
     texts += list(content_file("coping").values())
     texts += list(content_file("referral")["texts"].values())
@@ -43,6 +45,7 @@ def everything_the_bot_says() -> list[str]:
         texts += exercise.texts()
     checkins = content_file("checkins")
     texts += [checkins["mood"][key] for key in ("not_understood", "low", "okay")]
+    texts.append(checkins["ask_directly"])
     screeners = checkins["screeners"]
     texts += [screeners[key] for key in ("not_understood", "above_threshold", "below_threshold")]
     return texts

@@ -141,7 +141,7 @@ def test_a_new_event_gives_new_states(domain):
 def test_other_rule_only_data_gives_its_own_states(domain):
     tracker = conversation(domain)
     expected = []
-    for rule_only in ({"rule_only_slots": []}, {"rule_only_slots": ["crisis_active"]}):
+    for rule_only in ({"rule_only_slots": []}, {"rule_only_slots": ["risk_questions"]}):
         states = tracker.past_states(domain, False, True, dict(rule_only))  # a new dict each time
         expected.append(rasa_speedups._rasa_past_states(tracker, domain, False, True, rule_only))
         assert states == expected[-1]
