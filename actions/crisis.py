@@ -141,7 +141,7 @@ class ActionRespondToCrisis(Action):
                 message.get("text") or "", prior_level, tracker.get_slot("distress_seen") == "yes"
             ),
         )
-        questions_done = any(value is not None for value in answers(tracker).values())
+        questions_done = _asked_this_session(tracker)
         reply = plan_reply(
             result,
             prior_level,
@@ -152,8 +152,9 @@ class ActionRespondToCrisis(Action):
         events = await give(dispatcher, tracker, reply, result)
         if reply.questions is None:
             return [*events, SlotSet("risk_questions", "skip")]
-        prefilled = [SlotSet(slot, value) for slot, value in reply.questions.items()]
-        return [*events, *prefilled, SlotSet("risk_questions", "start")]
+        # Answers from an earlier session are not this session's: ask afresh.
+        fresh = [SlotSet(slot, reply.questions.get(slot)) for slot in conversation.question_slots()]
+        return [*events, *fresh, SlotSet("risk_questions", "start")]
 
 
 class ActionAskRiskQuestion(Action, ABC):
@@ -341,6 +342,17 @@ class ActionCrisisFollowUp(Action):
 
 def _region(region: str | None) -> str:
     return normalise_region(region) or INTERNATIONAL
+
+
+def _asked_this_session(tracker: Tracker) -> bool:
+    """True when the direct questions were asked since the latest session began (a
+    person back days later with new risk is asked again)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "action" and event.get("name") == FORM:
+            return True
+    return False
 
 
 def _started_this_turn(tracker: Tracker) -> bool:

@@ -158,3 +158,34 @@ async def test_the_reply_goes_out_when_the_alert_cannot_be_queued(
     assert SlotSet("risk_level", "high") in events
     assert dispatcher.messages[1]["custom"]["crisis"]["level"] == "high"
     assert "STAFF ALERT NOT QUEUED" in caplog.text and "c0ffee" in caplog.text
+
+
+def with_events(text, flag, events, slots):
+    """A tracker at a flagged message, with the conversation's events so far."""
+    tracker = tracker_after(text, "crisis_suicide", flag, {"region": "us", **slots})
+    tracker.events = events
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("earlier", "asked_again"),
+    [
+        ([{"event": "action", "name": "risk_questions_form"}], False),  # asked this session
+        (
+            [{"event": "action", "name": "risk_questions_form"}, {"event": "session_started"}],
+            True,  # asked in an earlier session: back days later, asked again
+        ),
+    ],
+)
+async def test_the_direct_questions_are_asked_once_a_session(
+    dispatcher, domain, alerts, earlier, asked_again
+):
+    answered_before = {"rq_wish_dead": "no", "rq_thoughts": "no", "rq_behaviour": "no"}
+    flag = [("risk_level", "low"), ("risk_category", "suicide")]
+    events = await ActionRespondToCrisis().run(
+        dispatcher, with_events("whats the point", flag, earlier, answered_before), domain
+    )
+    slots = {event["name"]: event["value"] for event in events}
+    assert slots["risk_questions"] == ("start" if asked_again else "skip")
+    if asked_again:  # the old answers are cleared, so every question is asked afresh
+        assert all(slots[f"rq_{q}"] is None for q in ("wish_dead", "thoughts", "behaviour"))
