@@ -344,35 +344,35 @@ def _region(region: str | None) -> str:
     return normalise_region(region) or INTERNATIONAL
 
 
+def _seen_before(tracker: Tracker, wanted, boundary: str) -> bool | None:
+    """Reading back from the latest event: True when an event ``wanted`` accepts comes
+    before one of kind ``boundary``, False when the boundary comes first, None if neither."""
+    for event in reversed(tracker.events):
+        if event.get("event") == boundary:
+            return False
+        if wanted(event):
+            return True
+    return None
+
+
 def _asked_this_session(tracker: Tracker) -> bool:
     """True when the direct questions were asked since the latest session began (a
     person back days later with new risk is asked again)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "session_started":
-            return False
-        if event.get("event") == "action" and event.get("name") == FORM:
-            return True
-    return False
+    ran_form = lambda e: e.get("event") == "action" and e.get("name") == FORM  # noqa: E731
+    return _seen_before(tracker, ran_form, "session_started") is True
 
 
 def _started_this_turn(tracker: Tracker) -> bool:
     """True when the direct questions began after the person's latest message."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "active_loop" and event.get("name") == FORM:
-            return True
-    return False
+    started = lambda e: e.get("event") == "active_loop" and e.get("name") == FORM  # noqa: E731
+    return _seen_before(tracker, started, "user") is True
 
 
 def _stale(tracker: Tracker) -> bool:
-    """True when no crisis reply was given since the conversation's latest session began."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "session_started":
-            return True
-        if event.get("event") == "action" and event.get("name") in CRISIS_ACTIONS:
-            return False
-    return False  # no session start in the events sent: treat the context as current
+    """True when no crisis reply was given since the conversation's latest session began
+    (with no session start in the events sent, the context is current)."""
+    replied = lambda e: e.get("event") == "action" and e.get("name") in CRISIS_ACTIONS  # noqa: E731
+    return _seen_before(tracker, replied, "session_started") is False
 
 
 # One ask action per question (action_ask_rq_<id>, which the form calls), from the data;
