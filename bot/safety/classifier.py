@@ -335,18 +335,24 @@ def _report(thresholds: Sequence[float]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.safety.classifier")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("train", help="build the model if its data changed")
+    build = commands.add_parser("train", help="build the model if its data changed")
+    build.add_argument("--model", type=Path, default=MODEL_PATH, help="where the model is kept")
     report = commands.add_parser("report", help="out-of-fold recall and false alarms")
     report.add_argument("--thresholds", type=float, nargs="+", default=[0.3, 0.4, 0.5, 0.6, 0.7])
     args = parser.parse_args(argv)
     if args.command == "train":
-        classifier = load_or_train()
-        size = MODEL_PATH.stat().st_size / 1e6
-        print(f"risk classifier: {MODEL_PATH} ({size:.1f} MB, {classifier.fingerprint[:12]})")
+        classifier = load_or_train(args.model)
+        size = args.model.stat().st_size / 1e6
+        print(f"risk classifier: {args.model} ({size:.1f} MB, {classifier.fingerprint[:12]})")
     else:
         _report(args.thresholds)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the importable module's main, not this copy's: a model pickled from here
+    # would name its class __main__.RiskClassifier, which no other process can load,
+    # so every process would build the model again.
+    from bot.safety.classifier import main as module_main
+
+    sys.exit(module_main())

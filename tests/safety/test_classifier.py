@@ -1,5 +1,8 @@
 """The risk classifier: loading, rebuilding, determinism, calibration and evidence."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -100,3 +103,10 @@ def test_cases_teach_risk_in_their_first_category():
     assert {example.category for example in cases if example.risk} <= set(CATEGORIES)
     assert {example.category for example in cases if not example.risk} == {None}
     assert sum(example.risk for example in cases) > 100
+
+
+def test_a_model_built_from_the_command_line_loads_in_another_process(tmp_path):
+    path = tmp_path / "model.joblib"
+    command = [sys.executable, "-m", "bot.safety.classifier", "train", "--model", str(path)]
+    subprocess.run(command, check=True, capture_output=True, cwd=classifier.PROJECT_DIR)
+    assert isinstance(classifier.load(path), classifier.RiskClassifier)
