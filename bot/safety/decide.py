@@ -9,6 +9,7 @@ question), never more.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -99,9 +100,20 @@ def from_rules(findings: list[Finding], distress: bool) -> ScreenResult:
         rules = tuple(dict.fromkeys(cleared)) + means_rules
         return ScreenResult("none", (), pseudo, rules, means, distress)
     # Highest level first; at one level the longest match first, as the most specific
-    # ("want to stab him" says more than "want to stab"): it names the crisis intent,
-    # and the modifiers reported are those of the matches in its category.
-    flagged.sort(key=lambda f: (-level_rank(f.level), -(f.end - f.start)))
+    # ("want to stab him" says more than "want to stab"), then the category most of
+    # the message's matches share ("blade in my hand … going to do it" is self-harm),
+    # then the rule's name, so the order never depends on how matches were found.
+    # The first names the crisis intent, and the modifiers reported are those of the
+    # matches in its category.
+    support = Counter(f.rule.categories[0] for f in flagged)
+    flagged.sort(
+        key=lambda f: (
+            -level_rank(f.level),
+            -(f.end - f.start),
+            -support[f.rule.categories[0]],
+            f.rule.id,
+        )
+    )
     level = flagged[0].level
     categories = dict.fromkeys(c for f in flagged for c in f.rule.categories)
     first = flagged[0].rule.categories[0]

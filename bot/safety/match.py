@@ -194,21 +194,28 @@ class _AnchoredMatchers:
     key words it contains, and each only on the few words around where its key word
     stands (a pattern of n words that needs the key word lies within n of it), so
     most rules are never tried and a long sentence costs little more than a short one.
-    """
+
+    Under one key word, patterns are grouped by the other words they need; a group
+    runs only when the sentence holds one word of each of its sets (a pattern keyed
+    on "want" that also needs "die" is not tried on a sentence without "die")."""
 
     def __init__(self, vocab) -> None:
         self.vocab = vocab
-        self.by_word: dict[str, Matcher] = {}
+        # key word -> {the other word sets its patterns need: their Matcher}
+        self.by_word: dict[str, dict[frozenset[frozenset[str]], Matcher]] = {}
         self.reach: dict[str, int] = {}  # the longest pattern, in words, under each key word
 
     def add(self, rule_id: str, spec: list[dict]) -> None:
-        anchor = _anchor(spec)
-        if anchor is None:
+        needed = _needed_words(spec)
+        if not needed:
             raise ValueError(f"rule {rule_id}: a pattern needs at least one required word")
+        anchor = min(needed, key=_rarity)
+        others = frozenset(values for values in needed if values != anchor)
         for word in anchor:
-            if word not in self.by_word:
-                self.by_word[word] = Matcher(self.vocab)
-            self.by_word[word].add(rule_id, [spec])
+            groups = self.by_word.setdefault(word, {})
+            if others not in groups:
+                groups[others] = Matcher(self.vocab)
+            groups[others].add(rule_id, [spec])
             self.reach[word] = max(self.reach.get(word, 0), len(spec))
 
     def __call__(
@@ -217,18 +224,25 @@ class _AnchoredMatchers:
         """Matches (rule, start, end) in doc[start:end], positions in the doc;
         ``words`` holds each token's (norm, lower case) forms."""
         where: dict[str, list[int]] = {}
+        present: set[str] = set()
         for position in range(start, end):
             for word in words[position]:
+                present.add(word)
                 if word in self.by_word:
                     where.setdefault(word, []).append(position)
         matches = set()
         for word, positions in where.items():
-            reach = self.reach[word]
-            for first, last in _windows(positions, reach, start, end):
-                matches.update(
-                    (match_id, first + s, first + e)
-                    for match_id, s, e in self.by_word[word](doc[first:last])
-                )
+            runnable = [
+                matcher
+                for others, matcher in self.by_word[word].items()
+                if not any(map(present.isdisjoint, others))
+            ]
+            if not runnable:
+                continue
+            for first, last in _windows(positions, self.reach[word], start, end):
+                window = doc[first:last]
+                for matcher in runnable:
+                    matches.update((rule, first + s, first + e) for rule, s, e in matcher(window))
         return sorted(matches, key=lambda match: (match[1], match[2]))
 
 
@@ -244,10 +258,15 @@ def _windows(positions: list[int], reach: int, start: int, end: int) -> list[tup
     return windows
 
 
-def _anchor(spec: list[dict]) -> frozenset[str] | None:
-    """The required word set of a compiled pattern that is least likely to be in a
-    message: fewest common words, then fewest words. None if it needs no word at all."""
-    best, best_score = None, None
+def _rarity(values: frozenset[str]) -> tuple:
+    """Sorts the word sets least likely to be in a message first."""
+    return len(COMMON_WORDS & values), len(values), sorted(values)
+
+
+def _needed_words(spec: list[dict]) -> set[frozenset[str]]:
+    """The word sets a compiled pattern needs, one per required token: a message
+    can match only if it holds one word of each."""
+    needed = set()
     for token in spec:
         if token.get("OP") == "?":
             continue
@@ -255,10 +274,8 @@ def _anchor(spec: list[dict]) -> frozenset[str] | None:
             value = token.get(attribute)
             values = {value} if isinstance(value, str) else (value or {}).get("IN")
             if values:
-                score = (len(COMMON_WORDS.intersection(values)), len(values))
-                if best_score is None or score < best_score:
-                    best, best_score = frozenset(values), score
-    return best
+                needed.add(frozenset(values))
+    return needed
 
 
 def _overlap(a: Span, b: Span) -> bool:
