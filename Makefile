@@ -93,7 +93,7 @@ lint: $(VENV)/.installed ## ruff
 	$(BIN)/ruff format --check .
 
 validate: $(VENV)/.installed ## rasa data validate, warnings are errors (form questions count as used)
-	$(RASA_ENV) $(BIN)/python -m tests.validate_data --config config.yml --domain domain.yml \
+	$(RASA_ENV) $(BIN)/python -m tests.tools.validate_data --config config.yml --domain domain.yml \
 	  --data data/nlu data/rules data/stories --fail-on-warnings
 
 unit: $(VENV)/.installed $(RISK_MODEL) ## pytest without the slow end-to-end and browser tests
@@ -139,7 +139,7 @@ $(NGINX):
 nlu-eval: $(VENV)/.installed ## 5-fold cross-validation of the intents (about 7 min on 2 cores); last line nlu: intent_f1=...
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
 	  --out var/nlu-eval
-	@$(BIN)/python -m bot.nlu_report var/nlu-eval/intent_report.json
+	@$(BIN)/python -m tests.tools.nlu_report var/nlu-eval/intent_report.json
 
 safety: $(VENV)/.installed $(RISK_MODEL) ## run tests/safety against the screen (and the bot, if it is running)
 	@if curl -sf -o /dev/null $(RASA_PUBLIC_URL)/webhooks/rest/; then \
@@ -158,7 +158,7 @@ export-safety-cases: $(VENV)/.installed ## write reviewers' labelled messages, r
 	$(BIN)/python -m django export_safety_cases
 
 bench-console: $(VENV)/.installed ## staff console page and ingest times, 10,000 conversations, SQLite and PostgreSQL
-	$(BIN)/python -m bot.web.console.bench
+	$(BIN)/python -m tests.tools.bench_console
 
 # locust has its own venv: its dependencies conflict with Rasa's pins, and it needs Python >= 3.11.
 BENCH_VENV := .venv-bench
@@ -171,10 +171,10 @@ $(BENCH_VENV)/.installed:
 	@touch $@
 
 bench: $(MODEL) $(RISK_MODEL) $(BENCH_VENV)/.installed ## load test, embedded profile: 20 visitors for 60 s, latency, msgs/s, memory (about 3 min)
-	$(RASA_ENV) $(BIN)/python -m tests.load.bench
+	$(RASA_ENV) $(BIN)/python -m tests.tools.bench_load
 
 bench-prod: $(MODEL) $(RISK_MODEL) $(BENCH_VENV)/.installed $(NGINX) ## the same through nginx with 1, then 2 Rasa instances (needs PostgreSQL, Redis; about 5 min)
-	$(RASA_ENV) $(BIN)/python -m tests.load.bench --prod
+	$(RASA_ENV) $(BIN)/python -m tests.tools.bench_load --prod
 
 # pip-audit needs a newer `packaging` than Rasa's pin (<21) allows in .venv: it has its own.
 TOOLS := .venv-tools
@@ -197,10 +197,10 @@ crisis-footer: $(VENV)/.installed ## rewrite utter_crisis_footer in domain.yml f
 	$(BIN)/python -m bot.safety.footer
 
 safety-dev: $(VENV)/.installed $(RISK_MODEL) ## risk screen on the risk-dev set (RISK_DEV_DIR): recall, false alarms; last line safety-dev: ...
-	$(BIN)/python -m tests.safety.dev_set
+	$(BIN)/python -m tests.tools.safety_dev
 
 bench-screen: $(VENV)/.installed $(RISK_MODEL) ## risk screen speed on one core
-	taskset -c 0 $(BIN)/python -m bot.safety.bench
+	taskset -c 0 $(BIN)/python -m tests.tools.bench_screen
 
 test: lint validate unit console-pg conversation-tests e2e browser cluster ## everything CI runs
 	@echo "make test: all checks passed"
