@@ -37,11 +37,16 @@ export PYTHONDONTWRITEBYTECODE := 1
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 
-.PHONY: help install lock train run test lint validate unit console-pg conversation-tests e2e \
-	browser safety safety-dev bench-screen nlu-eval widget-help crisis-footer staff-user export-safety-cases clean
+# `make help` prints each `##@` heading, then the targets below it that have a `##`
+# description: every target belongs under exactly one heading, and is listed in .PHONY.
 
-help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+##@ Run
+.PHONY: help install train run run-prod
+
+help: ## list the targets, by group
+	@awk 'BEGIN {FS = ":.*## "; print "make <target>, one of:"} \
+	  /^##@ / {printf "\n%s\n", substr($$0, 5)} \
+	  /^[a-z0-9-]+:.*## / {printf "  make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: $(VENV)/.installed ## create .venv and install the pinned dependencies (again only when the lock changes)
 
@@ -58,9 +63,6 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
-
-lock: ## regenerate requirements.lock from pyproject.toml
-	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev --output-file requirements.lock pyproject.toml
 
 train: $(MODEL) $(RISK_MODEL) ## train the Rasa model and the risk classifier, each only when its data changed
 
@@ -88,12 +90,18 @@ run-prod: $(MODEL) $(RISK_MODEL) ## production profile here: RASA_INSTANCES Rasa
 	$(BIN)/python -m bot.production write
 	$(BIN)/honcho start --app-root $(CURDIR) -f var/prod/Procfile
 
+##@ Test
+.PHONY: test lint validate unit console-pg conversation-tests e2e cluster browser safety
+
+test: lint validate unit console-pg conversation-tests e2e browser cluster ## everything CI runs
+	@echo "make test: all checks passed"
+
 lint: $(VENV)/.installed ## ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 validate: $(VENV)/.installed ## rasa data validate, warnings are errors (form questions count as used)
-	$(RASA_ENV) $(BIN)/python -m tests.validate_data --config config.yml --domain domain.yml \
+	$(RASA_ENV) $(BIN)/python -m tests.tools.validate_data --config config.yml --domain domain.yml \
 	  --data data/nlu data/rules data/stories --fail-on-warnings
 
 unit: $(VENV)/.installed $(RISK_MODEL) ## pytest without the slow end-to-end and browser tests
@@ -119,6 +127,14 @@ cluster: $(MODEL) $(RISK_MODEL) $(NGINX) ## production profile: 2 Rasa instances
 browser: $(MODEL) $(RISK_MODEL) $(CHROMIUM) ## the chat widget in Debian's Chromium against the real processes
 	$(BIN)/pytest -m browser
 
+safety: $(VENV)/.installed $(RISK_MODEL) ## run tests/safety against the screen (and the bot, if it is running)
+	@if curl -sf -o /dev/null $(RASA_PUBLIC_URL)/webhooks/rest/; then \
+	  $(BIN)/python -m bot.safety cases --webhook $(RASA_PUBLIC_URL)/webhooks/rest/webhook; \
+	else \
+	  echo "(the bot is not running at $(RASA_PUBLIC_URL): screen only; start it with make run)"; \
+	  $(BIN)/python -m bot.safety cases; \
+	fi
+
 # Debian packages the tests and benchmarks need, installed once (as root; otherwise it
 # says what to run). Playwright drives the system's Chromium: nothing is downloaded at
 # run time.
@@ -136,29 +152,34 @@ $(CHROMIUM):
 $(NGINX):
 	$(call apt_install,nginx-light)
 
+##@ Data
+.PHONY: nlu-eval safety-dev export-safety-cases widget-help crisis-footer
+
 nlu-eval: $(VENV)/.installed ## 5-fold cross-validation of the intents (about 7 min on 2 cores); last line nlu: intent_f1=...
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
 	  --out var/nlu-eval
-	@$(BIN)/python -m bot.nlu_report var/nlu-eval/intent_report.json
+	@$(BIN)/python -m tests.tools.nlu_report var/nlu-eval/intent_report.json
 
-safety: $(VENV)/.installed $(RISK_MODEL) ## run tests/safety against the screen (and the bot, if it is running)
-	@if curl -sf -o /dev/null $(RASA_PUBLIC_URL)/webhooks/rest/; then \
-	  $(BIN)/python -m bot.safety cases --webhook $(RASA_PUBLIC_URL)/webhooks/rest/webhook; \
-	else \
-	  echo "(the bot is not running at $(RASA_PUBLIC_URL): screen only; start it with make run)"; \
-	  $(BIN)/python -m bot.safety cases; \
-	fi
-
-staff-user: $(VENV)/.installed ## create a staff console account (admin unless ROLE=reviewer); asks for a password
-	@mkdir -p var
-	$(BIN)/python -m django migrate --noinput >/dev/null
-	$(BIN)/python -m django staff_user --role $(or $(ROLE),admin)
+safety-dev: $(VENV)/.installed $(RISK_MODEL) ## risk screen on the risk-dev set (RISK_DEV_DIR): recall, false alarms; last line safety-dev: ...
+	$(BIN)/python -m tests.tools.safety_dev
 
 export-safety-cases: $(VENV)/.installed ## write reviewers' labelled messages, redacted, to var/review-cases/from_review.yml to rewrite as cases
 	$(BIN)/python -m django export_safety_cases
 
+widget-help: $(VENV)/.installed ## regenerate the widget's copy of the crisis services after editing data/resources
+	$(BIN)/python -m bot.web.crisis_help
+
+crisis-footer: $(VENV)/.installed ## rewrite utter_crisis_footer in domain.yml from data/resources after editing it
+	$(BIN)/python -m bot.safety.footer
+
+##@ Benchmarks
+.PHONY: bench-screen bench-console bench bench-prod
+
+bench-screen: $(VENV)/.installed $(RISK_MODEL) ## risk screen speed on one core
+	taskset -c 0 $(BIN)/python -m tests.tools.bench_screen
+
 bench-console: $(VENV)/.installed ## staff console page and ingest times, 10,000 conversations, SQLite and PostgreSQL
-	$(BIN)/python -m bot.web.console.bench
+	$(BIN)/python -m tests.tools.bench_console
 
 # locust has its own venv: its dependencies conflict with Rasa's pins, and it needs Python >= 3.11.
 BENCH_VENV := .venv-bench
@@ -171,10 +192,21 @@ $(BENCH_VENV)/.installed:
 	@touch $@
 
 bench: $(MODEL) $(RISK_MODEL) $(BENCH_VENV)/.installed ## load test, embedded profile: 20 visitors for 60 s, latency, msgs/s, memory (about 3 min)
-	$(RASA_ENV) $(BIN)/python -m tests.load.bench
+	$(RASA_ENV) $(BIN)/python -m tests.tools.bench_load
 
 bench-prod: $(MODEL) $(RISK_MODEL) $(BENCH_VENV)/.installed $(NGINX) ## the same through nginx with 1, then 2 Rasa instances (needs PostgreSQL, Redis; about 5 min)
-	$(RASA_ENV) $(BIN)/python -m tests.load.bench --prod
+	$(RASA_ENV) $(BIN)/python -m tests.tools.bench_load --prod
+
+##@ Operations
+.PHONY: staff-user lock audit clean
+
+staff-user: $(VENV)/.installed ## create a staff console account (admin unless ROLE=reviewer); asks for a password
+	@mkdir -p var
+	$(BIN)/python -m django migrate --noinput >/dev/null
+	$(BIN)/python -m django staff_user --role $(or $(ROLE),admin)
+
+lock: ## regenerate requirements.lock from pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev --output-file requirements.lock pyproject.toml
 
 # pip-audit needs a newer `packaging` than Rasa's pin (<21) allows in .venv: it has its own.
 TOOLS := .venv-tools
@@ -189,21 +221,6 @@ $(TOOLS)/.installed:
 audit: $(TOOLS)/.installed ## pip-audit requirements.lock; fails on findings not listed in SECURITY.md (needs PyPI's JSON API)
 	$(TOOLS)/bin/pip-audit --requirement requirements.lock --no-deps --disable-pip --strict \
 	  --progress-spinner off $(AUDIT_FLAGS) $$($(AUDIT_IGNORE))
-
-widget-help: $(VENV)/.installed ## regenerate the widget's copy of the crisis services after editing data/resources
-	$(BIN)/python -m bot.web.crisis_help
-
-crisis-footer: $(VENV)/.installed ## rewrite utter_crisis_footer in domain.yml from data/resources after editing it
-	$(BIN)/python -m bot.safety.footer
-
-safety-dev: $(VENV)/.installed $(RISK_MODEL) ## risk screen on the risk-dev set (RISK_DEV_DIR): recall, false alarms; last line safety-dev: ...
-	$(BIN)/python -m tests.safety.dev_set
-
-bench-screen: $(VENV)/.installed $(RISK_MODEL) ## risk screen speed on one core
-	taskset -c 0 $(BIN)/python -m bot.safety.bench
-
-test: lint validate unit console-pg conversation-tests e2e browser cluster ## everything CI runs
-	@echo "make test: all checks passed"
 
 clean: ## remove the model, results and local databases (keeps .venv)
 	rm -rf models var .rasa results

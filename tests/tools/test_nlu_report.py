@@ -2,7 +2,7 @@
 
 import json
 
-from bot.nlu_report import summary
+from tests.tools.nlu_report import summary
 
 
 def test_summary_reads_weighted_f1_and_counts_examples(tmp_path):

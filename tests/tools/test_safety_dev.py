@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.safety import dev_set
+from tests.tools import safety_dev
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -28,7 +28,7 @@ RESULTS = [
 
 def summary() -> list[str]:
     # Column widths are cosmetic: compare lines with runs of spaces collapsed.
-    return [" ".join(line.split()) for line in dev_set.summary_lines(RESULTS, 123.4)]
+    return [" ".join(line.split()) for line in safety_dev.summary_lines(RESULTS, 123.4)]
 
 
 def block(lines: list[str], heading_start: str) -> list[str]:
@@ -75,22 +75,22 @@ def test_speed_and_last_line():
 
 
 def test_a_label_with_no_rows_is_reported_not_divided_by_zero():
-    lines = dev_set.summary_lines([("benign", "texts", "none")], 10.0)
+    lines = safety_dev.summary_lines([("benign", "texts", "none")], 10.0)
     assert lines[-1] == "safety-dev: recall=n/a false_any=0.000 false_high=0.000 n=1"
 
 
 def test_data_folder_comes_from_flag_then_environment_then_beside_the_repository(tmp_path):
     flag, env = tmp_path / "flag", tmp_path / "env"
-    assert dev_set.data_dir(str(flag), {"RISK_DEV_DIR": str(env)}) == flag
-    assert dev_set.data_dir(None, {"RISK_DEV_DIR": str(env)}) == env
+    assert safety_dev.data_dir(str(flag), {"RISK_DEV_DIR": str(env)}) == flag
+    assert safety_dev.data_dir(None, {"RISK_DEV_DIR": str(env)}) == env
     expected = PROJECT_DIR.parent / "shared" / "data" / "risk-dev"
-    assert dev_set.data_dir(None, {}).resolve() == expected.resolve()
+    assert safety_dev.data_dir(None, {}).resolve() == expected.resolve()
 
 
 def test_missing_data_folder_exits_2_and_says_what_to_set(tmp_path):
     env = {**os.environ, "RISK_DEV_DIR": str(tmp_path / "absent")}
     finished = subprocess.run(
-        [sys.executable, "-m", "tests.safety.dev_set"],
+        [sys.executable, "-m", "tests.tools.safety_dev"],
         capture_output=True,
         cwd=PROJECT_DIR,
         env=env,
@@ -107,7 +107,7 @@ def test_missing_data_folder_exits_2_and_says_what_to_set(tmp_path):
 
 def test_missing_split_file_exits_2(tmp_path, capsys):
     (tmp_path / "dev.jsonl").write_text("")
-    assert dev_set.main(["--data", str(tmp_path), "--split", "train"]) == 2
+    assert safety_dev.main(["--data", str(tmp_path), "--split", "train"]) == 2
     assert "train.jsonl" in capsys.readouterr().err
 
 
@@ -115,6 +115,6 @@ def test_a_malformed_row_is_named_by_line_and_nothing_is_screened(tmp_path, caps
     good = {"source": "s", "label": "benign", "label_raw": "x", "text": "hello"}
     rows = [json.dumps(good), "{not json", json.dumps({**good, "label": "angry"})]
     (tmp_path / "dev.jsonl").write_text("\n".join(rows) + "\n")
-    assert dev_set.main(["--data", str(tmp_path)]) == 2
+    assert safety_dev.main(["--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "dev.jsonl line 2" in err and "dev.jsonl line 3" in err

@@ -1,6 +1,6 @@
 """Closed-loop visitors for `make bench`: each runs one scripted conversation after another.
 
-Run by tests.load.bench with the .venv-bench locust; LANTERN_THINK sets the pause in
+Run by tests.tools.bench_load with the .venv-bench locust; LANTERN_THINK sets the pause in
 seconds between a visitor's messages ("0,0", the closed loop, or "0.5,1.5" to read).
 """
 
@@ -11,7 +11,7 @@ import secrets
 import gevent
 from locust import HttpUser, task
 
-from tests.load.scripts import SCRIPTS, WEIGHTS, failure
+from tests.tools.load_scripts import SCRIPTS, WEIGHTS, failure
 
 THINK = tuple(float(s) for s in os.environ.get("LANTERN_THINK", "0.5,1.5").split(","))
 NAMES = list(WEIGHTS)

@@ -1,6 +1,6 @@
 """Measure the risk screen on the risk-dev set: real labelled text the project did not write.
 
-.venv/bin/python -m tests.safety.dev_set [--data DIR] [--split dev|train]
+.venv/bin/python -m tests.tools.safety_dev [--data DIR] [--split dev|train]
 
 Recall per must-escalate label and source, false alarms on distress and benign rows per
 source, the speed, and a last line `safety-dev: recall=... false_any=... false_high=... n=...`.
@@ -140,7 +140,7 @@ def _share(hits: int, total: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.safety.dev_set", description=__doc__.split("\n")[0]
+        prog="python -m tests.tools.safety_dev", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "--data", help="the risk-dev folder (default: $RISK_DEV_DIR, else beside the repository)"

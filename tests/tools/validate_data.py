@@ -6,7 +6,7 @@ story or rule", although the form that fills the slot asks it; with
 validator with that one check corrected: a form question is used when a form
 requires its slot. Every other warning still fails the run.
 
-Usage (make validate): python -m tests.validate_data <rasa data validate arguments>
+Usage (make validate): python -m tests.tools.validate_data <rasa data validate arguments>
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def summary(report_file: Path, nlu_dir: Path = PROJECT_DIR / "data" / "nlu") -> str:

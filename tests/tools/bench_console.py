@@ -18,10 +18,10 @@ replies with buttons and crisis services, actions, slots and session starts, spr
 the last 60 days. Rasa's SQLTrackerStore creates the `events` table; the rows, built as
 its save() builds them, are then inserted in bulk.
 
-The parent process runs one child per backend (`python -m bot.web.console.bench --backend
-sqlite|postgresql`), so that each child starts Django with its own DATABASE_URL and
-TRACKER_DB_URL. PostgreSQL is the server of PG_TEST_URL (default below); the bench
-databases are created there and dropped afterwards.
+The parent process runs one child per backend
+(`python -m tests.tools.bench_console --backend sqlite|postgresql`), so that each child
+starts Django with its own DATABASE_URL and TRACKER_DB_URL. PostgreSQL is the server of
+PG_TEST_URL (default below); the bench databases are created there and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -264,7 +264,7 @@ def run_child(backend: str, env: dict) -> list[dict] | None:
 
     Its stderr (Rasa's dependencies' deprecation notices) is kept in a file and shown
     only when it fails."""
-    command = [sys.executable, "-m", "bot.web.console.bench", "--backend", backend]
+    command = [sys.executable, "-m", "tests.tools.bench_console", "--backend", backend]
     log_path = os.path.join(env["LANTERN_VAR_DIR"], "stderr.log")
     results = []
     with (

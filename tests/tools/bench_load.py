@@ -1,7 +1,7 @@
 """`make bench` and `make bench-prod`: Lantern under closed-loop load from locust.
 
-    .venv/bin/python -m tests.load.bench          # the embedded profile (SQLite tracker)
-    .venv/bin/python -m tests.load.bench --prod   # nginx + 1, then 2 Rasa instances
+    .venv/bin/python -m tests.tools.bench_load          # the embedded profile (SQLite tracker)
+    .venv/bin/python -m tests.tools.bench_load --prod   # nginx + 1, then 2 Rasa instances
 
 Starts the stack on free ports in a scratch directory, warms it up, runs locust headless
 (LOCUST, default .venv-bench/bin/locust), samples the peak memory of every process, then
@@ -31,7 +31,7 @@ from pathlib import Path
 import requests
 
 from tests.e2e.stack import PROJECT_DIR, Stack
-from tests.load.scripts import SCRIPTS, failure
+from tests.tools.load_scripts import SCRIPTS, failure
 
 LOCUST = os.environ.get("LOCUST", str(PROJECT_DIR / ".venv-bench/bin/locust"))
 WEBHOOK = "/webhooks/rest/webhook"
@@ -99,7 +99,7 @@ def run_locust(host: str, users: int, seconds: int, think: str, out: Path) -> di
     """One headless locust run; the aggregated figures from its CSV."""
     prefix = out / f"locust-{users}u-{think.replace(',', '-')}"
     subprocess.run(
-        [LOCUST, "-f", "tests/load/locustfile.py", "--headless", "--host", host,
+        [LOCUST, "-f", "tests/tools/locustfile.py", "--headless", "--host", host,
          "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",
          "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
         cwd=PROJECT_DIR,

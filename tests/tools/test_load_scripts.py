@@ -1,8 +1,8 @@
-"""tests.load.scripts: how the load benchmark tells a failed round trip from a reply."""
+"""tests.tools.load_scripts: how the load benchmark tells a failed round trip from a reply."""
 
 from bot.rasa_channel import APOLOGY
-from tests.load.scripts import APOLOGY as APOLOGY_START
-from tests.load.scripts import failure
+from tests.tools.load_scripts import APOLOGY as APOLOGY_START
+from tests.tools.load_scripts import failure
 
 
 def test_its_copy_of_the_apology_is_the_channels():
