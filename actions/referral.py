@@ -29,6 +29,7 @@ from bot.referral.matching import (
     read_availability,
     read_format,
     read_specialties,
+    session_format_words,
 )
 from bot.safety.crisis import ALERT_LEVELS, emergency_words
 
@@ -54,7 +55,6 @@ SUMMARY_LABELS = {
     "ref_name": "Name",
     "ref_contact": "Contact",
 }
-FORMAT_WORDS = {"in_person": "in person", "online": "online", "either": "in person or online"}
 
 
 def texts() -> dict:
@@ -213,7 +213,7 @@ def _shown(slot: str, value: Any) -> str:
         contact = unseal(value) or ""
         return mask("email" if "@" in contact else "phone", contact)
     if slot == "ref_format":
-        return FORMAT_WORDS.get(value, str(value))
+        return session_format_words(value)
     if slot == "ref_clinician":
         names = {c.id: c.name for c in clinicians()}
         return names.get(value, texts()["team_matches"])
