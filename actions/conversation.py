@@ -9,10 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import django_setup
 from bot.content import chat_privacy_answer
-from bot.web.standalone import setup_django
-
-setup_django()  # the settings (practice name, retention) are the web process's
 
 
 class ActionExplainChatPrivacy(Action):
@@ -24,6 +22,7 @@ class ActionExplainChatPrivacy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        await django_setup.asetup()  # the practice's name and retention are the web process's
         dispatcher.utter_message(
             text=chat_privacy_answer(settings.PRACTICE_NAME, settings.RETENTION_DAYS)
         )

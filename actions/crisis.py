@@ -7,12 +7,14 @@ bot.safety.conversation (what an answer means, which question is next).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import django_setup
 from bot.regions import INTERNATIONAL, normalise_region
 from bot.safety import conversation
 from bot.safety.crisis import (
@@ -28,11 +30,6 @@ from bot.safety.crisis import (
 from bot.safety.decide import ScreenResult, highest, level_rank, stronger
 from bot.safety.entities import from_entities
 from bot.safety.screen import default_screen
-from bot.web.standalone import setup_django
-
-setup_django()  # the staff alert outbox is a Django model, shared by every action server
-
-from bot.safety import alerts  # noqa: E402
 
 # Built when the action server starts, not on the first crisis message.
 default_screen()
@@ -73,7 +70,15 @@ def answers(tracker: Tracker) -> dict[str, str | None]:
 
 async def alert_if_raised(tracker: Tracker, prior: str, level: str, categories) -> None:
     if level in ALERT_LEVELS and conversation.raised(prior, level):
-        await alerts.raise_alert(tracker.sender_id, level, list(categories))
+        await raise_staff_alert(tracker.sender_id, level, list(categories))
+
+
+async def raise_staff_alert(conversation_id: str, level: str, categories: Iterable[str]) -> None:
+    """Queue a staff alert; its outbox is a Django model shared by every action server."""
+    await django_setup.asetup()
+    from bot.safety import alerts  # needs Django set up: it imports the outbox's model
+
+    await alerts.raise_alert(conversation_id, level, categories)
 
 
 def send(dispatcher: CollectingDispatcher, text: str, buttons_: tuple, payload: dict | None):
@@ -95,7 +100,7 @@ async def give(
     if reply.payload is None:
         return [SlotSet(WORDINGS_SLOT, reply.wordings), SlotSet(ASKED_SLOT, reply.asks)]
     if reply.alert_staff:
-        await alerts.raise_alert(tracker.sender_id, reply.level, reply.categories)
+        await raise_staff_alert(tracker.sender_id, reply.level, reply.categories)
     return [
         SlotSet(WORDINGS_SLOT, reply.wordings),
         SlotSet("risk_level", reply.highest_level),

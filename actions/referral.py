@@ -17,24 +17,21 @@ from rasa_sdk.events import EventType, SlotSet
 
 from actions.crisis import help_with_answer
 from actions.forms import given_answer, latest_intent, skipped, typed_or_button
+from bot import django_setup
 from bot.content import content_file
 from bot.content.exercises import SKIPPED_ANSWER
 from bot.private_answers import METADATA_KEY, seal, unseal
-from bot.safety.crisis import ALERT_LEVELS, emergency_words
-from bot.web.standalone import setup_django
-
-setup_django()  # the outbox is a Django model, shared with the web process and the worker
-
-from bot.referral import outbox  # noqa: E402
-from bot.referral.contact import ContactError, mask, parse_contact  # noqa: E402
-from bot.referral.matching import (  # noqa: E402
+from bot.referral.contact import ContactError, mask, parse_contact
+from bot.referral.matching import (
     Request,
     clinicians,
     match,
     read_availability,
     read_format,
     read_specialties,
+    session_format_words,
 )
+from bot.safety.crisis import ALERT_LEVELS, emergency_words
 
 FORM = "referral_form"
 SLOTS = [
@@ -58,7 +55,6 @@ SUMMARY_LABELS = {
     "ref_name": "Name",
     "ref_contact": "Contact",
 }
-FORMAT_WORDS = {"in_person": "in person", "online": "online", "either": "in person or online"}
 
 
 def texts() -> dict:
@@ -217,7 +213,7 @@ def _shown(slot: str, value: Any) -> str:
         contact = unseal(value) or ""
         return mask("email" if "@" in contact else "phone", contact)
     if slot == "ref_format":
-        return FORMAT_WORDS.get(value, str(value))
+        return session_format_words(value)
     if slot == "ref_clinician":
         names = {c.id: c.name for c in clinicians()}
         return names.get(value, texts()["team_matches"])
@@ -260,6 +256,9 @@ def asked_in_crisis(tracker: Tracker) -> bool:
 
 
 def _submit(tracker: Tracker):
+    django_setup.setup()  # the outbox is a Django model, shared with the web process and the worker
+    from bot.referral import outbox  # needs Django set up: it imports the referral model
+
     clinician = given_answer(tracker, "ref_clinician")
     details = outbox.ReferralDetails(
         concern=given_answer(tracker, "ref_concern"),

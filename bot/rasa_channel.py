@@ -49,7 +49,6 @@ from bot.safety.resources import LOCAL_EMERGENCY_ADVICE, CrisisResources
 from bot.safety.screen import default_screen
 
 logger = logging.getLogger(__name__)
-rasa_speedups.install()  # the Rasa server loads this channel once, at start-up
 
 APOLOGY = (
     "Sorry, something went wrong on my side and I couldn't answer. Please try again. "
@@ -88,6 +87,7 @@ class ValidatedRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> ValidatedRestInput:
+        rasa_speedups.install()  # the Rasa server builds its channels once, at start-up
         return cls(**(credentials or {}))
 
     @classmethod

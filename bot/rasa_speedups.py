@@ -1,4 +1,8 @@
-"""Speed-ups for Rasa 3.6 that change no behaviour; the REST channel installs them.
+"""Speed-ups for Rasa 3.6.21 that change no behaviour; the REST channel installs them
+when the Rasa server builds it.
+
+They replace Rasa functions, so install() refuses any other Rasa version: each
+replacement must first be checked against that version's source.
 
 Found with py-spy on the Rasa server under make bench:
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import rasa
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain, State
@@ -35,12 +40,26 @@ _rasa_validate_action_result = RemoteAction._validate_action_result
 _rasa_resolve_by_type = Event.resolve_by_type
 _rasa_past_states = DialogueStateTracker.past_states
 STATES_KEPT = "_lantern_past_states"
+PINNED_RASA = "3.6.21"  # requirements.lock's; a test checks the two agree
+_installed = False
 
 
 def install() -> None:
+    """Replace the three Rasa functions; once only, and only on the pinned Rasa."""
+    global _installed
+    if rasa.__version__ != PINNED_RASA:
+        raise RuntimeError(
+            f"bot.rasa_speedups is written for Rasa {PINNED_RASA}, not {rasa.__version__}: "
+            "check each function it replaces (RemoteAction._validate_action_result, "
+            "Event.resolve_by_type, DialogueStateTracker.past_states) against the new "
+            "Rasa's source before changing PINNED_RASA."
+        )
+    if _installed:
+        return
     RemoteAction._validate_action_result = _validate_with_one_validator()
     Event.resolve_by_type = staticmethod(_remembered_event_classes())
     DialogueStateTracker.past_states = _past_states_until_the_next_event
+    _installed = True
 
 
 def _validate_with_one_validator():

@@ -1,11 +1,22 @@
-"""The regions whose crisis services the bot knows."""
+"""The regions whose crisis services the bot knows: the one list, for the bot, the web
+pages, the safety cases and (through crisis-help.json) the widget."""
 
 from __future__ import annotations
 
 from typing import Any
 
-KNOWN_REGIONS = ("us", "ca", "uk", "ie", "au", "nz")
 INTERNATIONAL = "intl"
+# Every region as people see it named, in the order region pickers list them.
+REGION_NAMES = {
+    "us": "United States",
+    "ca": "Canada",
+    "uk": "United Kingdom",
+    "ie": "Ireland",
+    "au": "Australia",
+    "nz": "New Zealand",
+    INTERNATIONAL: "Anywhere else",
+}
+KNOWN_REGIONS = tuple(code for code in REGION_NAMES if code != INTERNATIONAL)
 # Spellings a website or a browser locale may send for the same region.
 ALIASES = {"gb": "uk", "united kingdom": "uk", "usa": "us", "united states": "us"}
 

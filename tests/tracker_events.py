@@ -5,21 +5,23 @@ from __future__ import annotations
 import asyncio
 import time
 
+from django.conf import settings
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.slots import AnySlot
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rasa_stores import sql_tracker_store
 from bot.safety.decide import ScreenResult
 from bot.safety.entities import to_entities
-from bot.web.tracker import rasa_tracker_store
+from bot.web.routers import TRACKER_ALIAS
 
 SLOTS = ("risk_level", "region")
 
 
 def tracker_store() -> SQLTrackerStore:
     """Rasa's store on Django's `tracker` test database, SQLite or PostgreSQL."""
-    return rasa_tracker_store()
+    return sql_tracker_store(settings.DATABASES[TRACKER_ALIAS])
 
 
 def senders(store: SQLTrackerStore) -> set[str]:

@@ -17,6 +17,8 @@ import sys
 import threading
 from datetime import timedelta
 
+from bot import django_setup
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.referral")
@@ -50,9 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         level=os.environ.get("LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    from bot.web.standalone import setup_django
-
-    setup_django()
+    django_setup.setup()
+    # These import Django models, so only once Django is set up.
     from bot.referral.delivery import Endpoint, deliver_due, run_worker
     from bot.referral.outbox import Backoff
     from bot.safety import alerts

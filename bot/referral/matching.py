@@ -24,6 +24,17 @@ CLINICIAN_KEYS = {
 FORMATS = ("in_person", "online")
 TOP = 3
 _WORD = re.compile(r"[a-z0-9']+")
+# How a session format reads to people, in the bot's summary and in the staff console.
+_SESSION_FORMAT_WORDS = {
+    "in_person": "in person",
+    "online": "online",
+    "either": "in person or online",
+}
+
+
+def session_format_words(session_format: str) -> str:
+    """The words for a session format ("in person or online" for either); others as they are."""
+    return _SESSION_FORMAT_WORDS.get(session_format, str(session_format))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from bot.referral.fields import EncryptedTextField
+from bot.referral.matching import session_format_words
 
 
 class Referral(models.Model):
@@ -19,9 +20,9 @@ class Referral(models.Model):
         FAILED = "failed", "refused by the intake endpoint: staff must act"
 
     class Format(models.TextChoices):
-        IN_PERSON = "in_person", "in person"
-        ONLINE = "online", "online"
-        EITHER = "either", "in person or online"
+        IN_PERSON = "in_person", session_format_words("in_person")
+        ONLINE = "online", session_format_words("online")
+        EITHER = "either", session_format_words("either")
 
     class FollowUp(models.TextChoices):
         OPEN = "open", "not yet contacted"

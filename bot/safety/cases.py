@@ -14,12 +14,12 @@ from pathlib import Path
 
 import yaml
 
+from bot.regions import KNOWN_REGIONS as REGIONS
 from bot.safety.decide import ScreenResult, level_rank, stronger
 from bot.safety.rules import CATEGORIES, LEVELS, REPORTED_KINDS
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "tests" / "safety"
 CASE_KEYS = {"id", "message", "conversation", "level", "categories", "modifiers", "region", "note"}
-REGIONS = ("us", "ca", "uk", "ie", "au", "nz")
 MUST_ESCALATE = ("high", "imminent")
 
 

@@ -45,27 +45,6 @@ class ConversationBusy(Exception):
     retry_after_seconds = 30
 
 
-def rasa_tracker_store():
-    """Rasa's own SQLTrackerStore on the `tracker` alias (tests and the console benchmark
-    write realistic conversations through it; it creates the events table)."""
-    from django.conf import settings
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.domain import Domain
-
-    db = settings.DATABASES[TRACKER_ALIAS]
-    if db["ENGINE"].endswith("sqlite3"):
-        return SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db["NAME"]))
-    return SQLTrackerStore(
-        Domain.empty(),
-        dialect="postgresql",
-        host=db["HOST"] or "127.0.0.1",
-        port=int(db["PORT"] or 5432),
-        db=db["NAME"],
-        username=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-    )
-
-
 @dataclass(frozen=True)
 class ErasedConversation:
     events: int

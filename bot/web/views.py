@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from bot.content import content_file
 from bot.referral.matching import clinicians
-from bot.regions import KNOWN_REGIONS
+from bot.regions import KNOWN_REGIONS, REGION_NAMES
 from bot.safety import crisis
-from bot.safety.resources import CrisisResources
+from bot.safety.resources import LOCAL_EMERGENCY_ADVICE, CrisisResources
 from bot.safety.rules import CATEGORIES
 from bot.web.console.retention import erase
 from bot.web.models import AuditEvent
@@ -24,15 +24,6 @@ from bot.web.tracker import ConversationBusy
 # The widget's conversation ids: 128 random bits in hex. Only such ids can be erased
 # here, so a short or guessable id (a test's, a tool's) is never a way in.
 WIDGET_CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
-REGION_NAMES = {
-    "us": "United States",
-    "ca": "Canada",
-    "uk": "United Kingdom",
-    "ie": "Ireland",
-    "au": "Australia",
-    "nz": "New Zealand",
-    "intl": "Anywhere else",
-}
 
 
 def widget_settings() -> dict:
@@ -75,6 +66,7 @@ def safety(request):
             "situations": crisis.protocol(settings.SITE_REGION),
             "questions": crisis.direct_questions(settings.SITE_REGION),
             "regions": regions,
+            "local_emergency_advice": LOCAL_EMERGENCY_ADVICE,
         },
     )
 

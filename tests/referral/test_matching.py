@@ -13,7 +13,9 @@ from bot.referral.matching import (
     read_availability,
     read_format,
     read_specialties,
+    session_format_words,
 )
+from bot.referral.models import Referral
 
 pytestmark = pytest.mark.referral
 DIRECTORY = clinicians()
@@ -123,3 +125,12 @@ def test_a_directory_entry_with_a_typo_is_a_clear_error(tmp_path):
     path.write_text(yaml.safe_dump({"clinicians": [entry]}))
     with pytest.raises(ValueError, match="clinician ama-osei: keys must be exactly"):
         clinicians.__wrapped__(path)
+
+
+def test_the_summary_and_the_console_word_session_formats_alike():
+    assert {f: session_format_words(f) for f in Referral.Format.values} == {
+        "in_person": "in person",
+        "online": "online",
+        "either": "in person or online",
+    }
+    assert session_format_words("by_carrier_pigeon") == "by_carrier_pigeon"

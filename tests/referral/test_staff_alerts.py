@@ -128,8 +128,8 @@ def subprocess_env(**extra: str) -> dict:
 ENQUEUER = """
 import sys, time
 from pathlib import Path
-from bot.web.standalone import setup_django
-setup_django()
+from bot import django_setup
+django_setup.setup()
 from bot.safety import alerts
 name, count, resume = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 for n in range(count):

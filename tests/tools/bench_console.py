@@ -347,12 +347,14 @@ def run_backend(backend: str) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bot.web.settings")
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
 
-    from bot.web.tracker import rasa_tracker_store
+    from bot.rasa_stores import sql_tracker_store
+    from bot.web.routers import TRACKER_ALIAS
 
     call_command("migrate", database="default", verbosity=0)
-    store = rasa_tracker_store()
+    store = sql_tracker_store(settings.DATABASES[TRACKER_ALIAS])
     rng = random.Random(SEED)  # noqa: S311 - made-up conversations, not secrets
     plans = plan_conversations(rng)
 

@@ -1,15 +1,21 @@
 """bot.rasa_speedups: the same verdicts and classes as Rasa's own code, computed once."""
 
+import re
+from pathlib import Path
+
 import jsonschema
 import pytest
+import rasa
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
-import bot.rasa_channel  # noqa: F401 - installs the speed-up, as the Rasa server does
 from bot import rasa_speedups
+from bot.rasa_channel import ValidatedRestInput
+
+REQUIREMENTS_LOCK = Path(__file__).resolve().parents[2] / "requirements.lock"
 
 VALID = [
     {},
@@ -46,10 +52,64 @@ def our_verdict(reply):
         return error.message
 
 
-def test_the_rasa_channel_installs_them():
-    assert RemoteAction._validate_action_result is not rasa_speedups._rasa_validate_action_result
-    assert Event.resolve_by_type is not rasa_speedups._rasa_resolve_by_type
-    assert DialogueStateTracker.past_states is not rasa_speedups._rasa_past_states
+@pytest.fixture(scope="module", autouse=True)
+def installed():
+    rasa_speedups.install()
+
+
+@pytest.fixture
+def rasa_alone(monkeypatch):
+    """Rasa's own functions, as before install(); what was there comes back afterwards."""
+    monkeypatch.setattr(
+        RemoteAction, "_validate_action_result", rasa_speedups._rasa_validate_action_result
+    )
+    monkeypatch.setattr(Event, "resolve_by_type", staticmethod(rasa_speedups._rasa_resolve_by_type))
+    monkeypatch.setattr(DialogueStateTracker, "past_states", rasa_speedups._rasa_past_states)
+    monkeypatch.setattr(rasa_speedups, "_installed", False)
+
+
+def replaced() -> list[bool]:
+    return [
+        RemoteAction._validate_action_result is not rasa_speedups._rasa_validate_action_result,
+        Event.resolve_by_type is not rasa_speedups._rasa_resolve_by_type,
+        DialogueStateTracker.past_states is not rasa_speedups._rasa_past_states,
+    ]
+
+
+def test_the_rasa_channel_installs_them_when_the_server_builds_it(rasa_alone):
+    assert replaced() == [False, False, False]  # importing the channel installed nothing
+    ValidatedRestInput.from_credentials(
+        {"domain": "domain.yml", "button_entities": "data/button_entities.yml"}
+    )
+    assert replaced() == [True, True, True]
+
+
+def test_another_rasa_version_is_refused_and_left_alone(rasa_alone, monkeypatch):
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    with pytest.raises(RuntimeError, match=r"Rasa 3\.6\.21, not 3\.7\.0: check each function"):
+        rasa_speedups.install()
+    assert replaced() == [False, False, False]
+
+
+def test_installing_twice_changes_nothing():
+    installed = [
+        RemoteAction.__dict__["_validate_action_result"],
+        Event.__dict__["resolve_by_type"],
+        DialogueStateTracker.__dict__["past_states"],
+    ]
+    rasa_speedups.install()
+    assert [
+        RemoteAction.__dict__["_validate_action_result"],
+        Event.__dict__["resolve_by_type"],
+        DialogueStateTracker.__dict__["past_states"],
+    ] == installed
+    assert our_verdict(VALID[1]) is True
+
+
+def test_the_pinned_rasa_is_the_locked_one():
+    locked = re.search(r"^rasa==(\S+)$", REQUIREMENTS_LOCK.read_text(), re.MULTILINE)
+    assert locked, "requirements.lock pins no rasa"
+    assert rasa_speedups.PINNED_RASA == locked.group(1) == rasa.__version__
 
 
 @pytest.mark.parametrize("reply", VALID)

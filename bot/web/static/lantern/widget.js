@@ -28,15 +28,11 @@
   const SILENCE_CHECK_MS = 3 * 60 * 1000; // quiet this long after a crisis reply: check in
   const DOUBLE_ESCAPE_MS = 800;
   const LINK_SCHEMES = ["https:", "tel:", "sms:"];
-  const REGION_NAMES = {
-    us: "United States", ca: "Canada", uk: "United Kingdom", ie: "Ireland",
-    au: "Australia", nz: "New Zealand", intl: "Anywhere else",
-  };
 
   const config = readConfig(script);
   const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   let state = loadState();
-  let crisisHelp = null; // crisis-help.json, fetched once at start
+  let crisisHelp = null; // crisis-help.json (services and region names), fetched once at start
   let sending = Promise.resolve();
   let pacer = null; // the running breathing pacer, if any
   let lastEscape = 0;
@@ -367,14 +363,32 @@
     heading.id = "lantern-help-title";
     heading.tabIndex = -1;
     const help = regionHelp(region);
+    const note = crisisHelp ? null : el(
+      "p", null, "The list of services could not be loaded. Search for a crisis line in your country."
+    );
+    helpPanel.append(
+      heading,
+      regionPicker(region),
+      emergencyLine(help.emergency),
+      serviceList(help.services),
+      note || "",
+      button("Close help", "lantern-help-close", function () { showHelp(false); input.focus(); })
+    );
+  }
+
+  // "Where you are": the regions of crisis-help.json; nothing to choose without it.
+  function regionPicker(region) {
+    const names = (crisisHelp && crisisHelp.region_names) || {};
+    const codes = Object.keys(names);
+    if (!codes.length) { return ""; }
     const picker = el("select", "lantern-region");
     picker.id = "lantern-region";
     const pickerLabel = el("label", null, "Where you are ");
     pickerLabel.htmlFor = picker.id;
-    Object.keys(REGION_NAMES).forEach(function (code) {
-      const option = el("option", null, REGION_NAMES[code]);
+    codes.forEach(function (code) {
+      const option = el("option", null, names[code]);
       option.value = code;
-      option.selected = code === (REGION_NAMES[region] ? region : "intl");
+      option.selected = code === (names[region] ? region : "intl");
       picker.append(option);
     });
     picker.addEventListener("change", function () {
@@ -383,18 +397,9 @@
       drawHelpPanel(state.region);
       helpPanel.querySelector("select").focus();
     });
-    const note = crisisHelp ? null : el(
-      "p", null, "The list of services could not be loaded. Search for a crisis line in your country."
-    );
-    helpPanel.append(
-      heading,
-      pickerLabel,
-      picker,
-      emergencyLine(help.emergency),
-      serviceList(help.services),
-      note || "",
-      button("Close help", "lantern-help-close", function () { showHelp(false); input.focus(); })
-    );
+    const pickerPart = document.createDocumentFragment();
+    pickerPart.append(pickerLabel, picker);
+    return pickerPart;
   }
 
   function crisisCard(crisis) {
