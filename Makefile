@@ -16,7 +16,8 @@ TRAINING_DATA := $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/
 # The risk classifier beside the rules: real labelled text and the safety cases.
 RISK_MODEL := models/risk_classifier.joblib
 RISK_DATA := data/risk_corpus/train.jsonl $(wildcard tests/safety/*.yml data/nlu/*.yml) \
-	bot/safety/rules/normalise.yml bot/safety/rules/vocabulary.yml bot/safety/classifier.py
+	bot/safety/rules/normalise.yml bot/safety/rules/vocabulary.yml bot/safety/classifier.py \
+	tests/tools/risk_classifier.py
 
 # Embedded profile defaults; any of these can be overridden from the environment.
 export RASA_PORT ?= 5005
@@ -67,7 +68,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 train: $(MODEL) $(RISK_MODEL) ## train the Rasa model and the risk classifier, each only when its data changed
 
 $(RISK_MODEL): $(VENV)/.installed $(RISK_DATA)
-	$(BIN)/python -m bot.safety.classifier train
+	$(BIN)/python -m tests.tools.risk_classifier train
 	@touch $@
 
 $(MODEL): $(VENV)/.installed config.yml domain.yml $(TRAINING_DATA)
@@ -129,10 +130,10 @@ browser: $(MODEL) $(RISK_MODEL) $(CHROMIUM) ## the chat widget in Debian's Chrom
 
 safety: $(VENV)/.installed $(RISK_MODEL) ## run tests/safety against the screen (and the bot, if it is running)
 	@if curl -sf -o /dev/null $(RASA_PUBLIC_URL)/webhooks/rest/; then \
-	  $(BIN)/python -m bot.safety cases --webhook $(RASA_PUBLIC_URL)/webhooks/rest/webhook; \
+	  $(BIN)/python -m tests.safety.cases --webhook $(RASA_PUBLIC_URL)/webhooks/rest/webhook; \
 	else \
 	  echo "(the bot is not running at $(RASA_PUBLIC_URL): screen only; start it with make run)"; \
-	  $(BIN)/python -m bot.safety cases; \
+	  $(BIN)/python -m tests.safety.cases; \
 	fi
 
 # Debian packages the tests and benchmarks need, installed once (as root; otherwise it

@@ -4,8 +4,6 @@ python -m bot.safety screen            stdin lines in, one JSON object per line 
                                        (level, categories, modifiers, rules, probability)
 python -m bot.safety explain "text"    the rules and modifiers that fired, the classifier's
                                        probability and the n-grams that weighed most
-python -m bot.safety cases             run tests/safety/*.yml against the screen
-python -m bot.safety cases --webhook URL   ... and through the running bot
 """
 
 from __future__ import annotations
@@ -29,9 +27,6 @@ def main(argv: list[str] | None = None) -> int:
     explain = commands.add_parser("explain", help="show why a message got its level")
     explain.add_argument("text")
     explain.add_argument("--prior-level", default="none", help="highest level earlier on")
-    cases = commands.add_parser("cases", help="run the safety cases and print recall")
-    cases.add_argument("--webhook", help="also run them through the bot's REST webhook")
-    cases.add_argument("--quiet", action="store_true", help="print only the summary lines")
     args = parser.parse_args(argv)
 
     from bot.safety.screen import default_screen
@@ -39,9 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     screen = default_screen()
     if args.command == "screen":
         return _screen(screen)
-    if args.command == "explain":
-        return _explain(screen, args.text, args.prior_level)
-    return _cases(screen, args.webhook, args.quiet)
+    return _explain(screen, args.text, args.prior_level)
 
 
 def _screen(screen) -> int:
@@ -81,22 +74,6 @@ def _explain(screen, text: str, prior_level: str) -> int:
             print(f"    weighed most: {', '.join(repr(n) for n in result.evidence)}")
     print(json.dumps(result.as_dict()))
     return 0
-
-
-def _cases(screen, webhook: str | None, quiet: bool) -> int:
-    from bot.safety.cases import load_cases, report, run_on_screen, run_through
-
-    cases = load_cases()
-    reports = [report(run_on_screen(cases, screen), "screen")]
-    if webhook:
-        from bot.safety.live import ask_bot
-
-        reports.append(report(run_through(cases, lambda case: ask_bot(webhook, case)), "live bot"))
-    for result in reports:
-        if not quiet:
-            print("\n".join(result.lines))
-        print(result.summary)
-    return 1 if any(r.missed_must_escalate for r in reports) else 0
 
 
 if __name__ == "__main__":

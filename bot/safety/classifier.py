@@ -3,25 +3,22 @@
 A logistic regression over the words and word pairs of the normalised message,
 trained on real labelled public text (data/risk_corpus, see its README), the
 project's safety cases and the intents' training examples (what visitors say to
-this bot).
+this bot). `make train` builds models/risk_classifier.joblib with
+tests/tools/risk_classifier.py whenever that data changes; this module trains and
+loads, and reads no test data itself.
 Its probability is calibrated on held-out folds (Platt scaling), so the
 threshold in rules/settings.yml reads as a probability. It only ever leads to
 the `low` pathway (one kind, direct question): the level above that is the
 rules' to decide, because they can say why.
-
-python -m bot.safety.classifier train     build models/risk_classifier.joblib if its data changed
-python -m bot.safety.classifier report    out-of-fold recall and false alarms per threshold
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
 import os
 import re
-import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -37,7 +34,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
-from bot.safety.rules import CRISIS_INTENT_PREFIX, RULES_DIR, load_rules
+from bot.safety.rules import CRISIS_INTENT_PREFIX, load_rules
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 CORPUS = PROJECT_DIR / "data" / "risk_corpus" / "train.jsonl"
@@ -71,7 +68,8 @@ class RiskClassifier:
     def __init__(self, risk: Pipeline, categories: Pipeline, fingerprint: str) -> None:
         self.risk = risk
         self.categories = categories
-        self.fingerprint = fingerprint
+        self.fingerprint = fingerprint  # of the data it was built from
+        self.recipe = recipe()  # of the code and library that built it
         self._scorer: _Scorer | None = None
 
     def __getstate__(self) -> dict:
@@ -173,15 +171,6 @@ def _category_pipeline() -> Pipeline:
 # --- data ---------------------------------------------------------------
 
 
-def training_files() -> list[Path]:
-    """The data the model is built from, and the rules that normalise its words."""
-    from bot.safety.cases import CASES_DIR
-
-    normalisation = [RULES_DIR / "normalise.yml", RULES_DIR / "vocabulary.yml"]
-    cases, intents = sorted(CASES_DIR.glob("*.yml")), sorted(NLU_DIR.glob("*.yml"))
-    return [CORPUS, *cases, *intents, *normalisation]
-
-
 def normalised(texts: Iterable[str]) -> list[str]:
     """Texts as the screen's normalisation step leaves them."""
     from bot.safety.normalise import Normaliser, words
@@ -190,11 +179,17 @@ def normalised(texts: Iterable[str]) -> list[str]:
     return [words(normaliser.parse(text)) for text in texts]
 
 
-def fingerprint(paths: Iterable[Path]) -> str:
-    """Changes when any training file, the recipe or the library version changes."""
+def recipe() -> str:
+    """The features, the estimator and the library version: a model built under another
+    recipe is not loaded."""
     import sklearn
 
-    digest = hashlib.sha256(f"{RECIPE}|sklearn {sklearn.__version__}".encode())
+    return f"{RECIPE}|sklearn {sklearn.__version__}"
+
+
+def fingerprint(paths: Iterable[Path]) -> str:
+    """Changes when any training file, the recipe or the library version changes."""
+    digest = hashlib.sha256(recipe().encode())
     for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -216,19 +211,6 @@ def corpus_examples(path: Path = CORPUS) -> list[Example]:
     return examples
 
 
-def case_examples() -> list[Example]:
-    """The safety cases of one message: a flagged case is risk in its first category."""
-    from bot.safety.cases import load_cases
-
-    examples = []
-    for case in load_cases():
-        if len(case.messages) == 1:
-            risky = case.level != "none"
-            category = case.categories[0] if risky and case.categories else None
-            examples.append(Example(case.messages[0], risky, category))
-    return examples
-
-
 def nlu_examples(directory: Path = NLU_DIR) -> list[Example]:
     """What visitors say to this bot, from the intents' training examples: the crisis
     intents' are risk in their category, every other intent's are not ("help me make
@@ -246,10 +228,6 @@ def nlu_examples(directory: Path = NLU_DIR) -> list[Example]:
                 if text:
                     examples.append(Example(text, risky, category if risky else None))
     return examples
-
-
-def all_examples() -> list[Example]:
-    return corpus_examples() + case_examples() + nlu_examples()
 
 
 # --- training and loading -----------------------------------------------
@@ -294,65 +272,24 @@ def save(classifier: RiskClassifier, path: Path = MODEL_PATH) -> None:
 
 
 def load(path: Path = MODEL_PATH) -> RiskClassifier | None:
-    """The saved model if it was built from the current data, else None."""
+    """The saved model, if there is one that this code and library can use."""
     if not path.exists():
         return None
     try:
         classifier = joblib.load(path)
-    except Exception:  # a model from another version of the code or a torn file
+    except Exception:  # a torn file, or a model pickled by code that has changed since
         return None
-    current = fingerprint(training_files())
-    if not isinstance(classifier, RiskClassifier) or classifier.fingerprint != current:
-        return None
-    return classifier
+    if isinstance(classifier, RiskClassifier) and getattr(classifier, "recipe", None) == recipe():
+        return classifier
+    return None
 
 
-def load_or_train(path: Path = MODEL_PATH) -> RiskClassifier:
-    """The saved model, rebuilt first (about a minute) when missing or out of date."""
+def load_shipped(path: Path = MODEL_PATH) -> RiskClassifier:
+    """The model `make train` built; a clear error, not a weaker screen, without it."""
     classifier = load(path)
     if classifier is None:
-        print(f"risk classifier: building {path.name} from its data", file=sys.stderr)
-        classifier = train(all_examples(), fingerprint(training_files()))
-        save(classifier, path)
+        raise RuntimeError(
+            f"the risk classifier {path} is missing or was built by another version of the "
+            "code or of scikit-learn: run `make train`"
+        )
     return classifier
-
-
-# --- command line -------------------------------------------------------
-
-
-def _report(thresholds: Sequence[float]) -> None:
-    examples = all_examples()
-    probabilities = out_of_fold(examples)
-    risky = np.array([example.risk for example in examples])
-    print(f"out-of-fold, {len(examples)} examples ({int(risky.sum())} risk)")
-    for threshold in thresholds:
-        flagged = probabilities >= threshold
-        recall = flagged[risky].mean()
-        false_alarms = flagged[~risky].mean()
-        print(f"threshold={threshold:.2f} recall={recall:.3f} false_alarms={false_alarms:.3f}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.safety.classifier")
-    commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("train", help="build the model if its data changed")
-    build.add_argument("--model", type=Path, default=MODEL_PATH, help="where the model is kept")
-    report = commands.add_parser("report", help="out-of-fold recall and false alarms")
-    report.add_argument("--thresholds", type=float, nargs="+", default=[0.3, 0.4, 0.5, 0.6, 0.7])
-    args = parser.parse_args(argv)
-    if args.command == "train":
-        classifier = load_or_train(args.model)
-        size = args.model.stat().st_size / 1e6
-        print(f"risk classifier: {args.model} ({size:.1f} MB, {classifier.fingerprint[:12]})")
-    else:
-        _report(args.thresholds)
-    return 0
-
-
-if __name__ == "__main__":
-    # Run the importable module's main, not this copy's: a model pickled from here
-    # would name its class __main__.RiskClassifier, which no other process can load,
-    # so every process would build the model again.
-    from bot.safety.classifier import main as module_main
-
-    sys.exit(module_main())

@@ -17,7 +17,7 @@ from functools import cache
 from spacy.tokens import Doc
 
 from bot.safety import decide
-from bot.safety.classifier import RiskClassifier, load_or_train
+from bot.safety.classifier import RiskClassifier, load_shipped
 from bot.safety.decide import ScreenResult
 from bot.safety.match import Finding, RuleMatcher
 from bot.safety.normalise import Normaliser, words
@@ -110,7 +110,7 @@ def crisis_intent(result: ScreenResult) -> str | None:
 @cache
 def default_screen() -> RiskScreen:
     """The screen with the shipped rules and classifier, built once per process."""
-    return RiskScreen(classifier=load_or_train())
+    return RiskScreen(classifier=load_shipped())
 
 
 @cache

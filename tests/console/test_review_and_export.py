@@ -10,11 +10,11 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from bot.redaction import redact
-from bot.safety.cases import load_cases
 from bot.web.console.ingest import ingest
 from bot.web.console.models import Conversation, Entry, SafetyLabel
 from bot.web.models import AuditEvent
 from tests import tracker_events
+from tests.safety.cases import load_cases
 from tests.tracker_events import bot, user
 
 CONVERSATION = "eeee4444eeee4444eeee4444eeee4444"

@@ -5,7 +5,7 @@ CI fails on any missed must-escalate case. `make safety` prints the full report.
 
 import pytest
 
-from bot.safety.cases import load_cases, report, run_on_screen
+from tests.safety.cases import load_cases, report, run_on_screen
 
 FALSE_ALARM_LIMIT = 0.03  # on the benign controls; the target
 

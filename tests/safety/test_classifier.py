@@ -8,13 +8,14 @@ import pytest
 
 from bot.safety import classifier
 from bot.safety.rules import CATEGORIES
+from tests.tools import risk_classifier as tool
 
 SMALL = 600  # examples for the tests that train their own model
 
 
 @pytest.fixture(scope="module")
 def examples():
-    return classifier.all_examples()
+    return tool.all_examples()
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +28,24 @@ def small(examples):
 def test_the_shipped_model_is_current_and_small():
     model = classifier.load()
     assert model is not None, "models/risk_classifier.joblib is missing or stale: make train"
-    assert model.fingerprint == classifier.fingerprint(classifier.training_files())
+    assert tool.is_current(model)
     assert classifier.MODEL_PATH.stat().st_size < 20_000_000
 
 
-def test_a_model_from_other_data_is_not_used(tmp_path, small):
+def test_a_model_from_other_data_is_built_again(tmp_path, small):
     path = tmp_path / "model.joblib"
     classifier.save(classifier.train(small, "made from other data"), path)
+    assert classifier.load(path) is not None
+    assert not tool.is_current(classifier.load(path))
+
+
+def test_a_model_from_another_recipe_is_not_used(tmp_path, small, monkeypatch):
+    path = tmp_path / "model.joblib"
+    classifier.save(classifier.train(small, "x"), path)
+    monkeypatch.setattr(classifier, "RECIPE", classifier.RECIPE + "/changed")
     assert classifier.load(path) is None
+    with pytest.raises(RuntimeError, match="make train"):
+        classifier.load_shipped(path)
 
 
 def test_a_torn_model_file_is_not_used(tmp_path):
@@ -44,9 +55,9 @@ def test_a_torn_model_file_is_not_used(tmp_path):
 
 
 def test_a_missing_model_is_built_and_saved(tmp_path, monkeypatch, small):
-    monkeypatch.setattr(classifier, "all_examples", lambda: small)
+    monkeypatch.setattr(tool, "all_examples", lambda: small)
     path = tmp_path / "models" / "model.joblib"
-    built = classifier.load_or_train(path)
+    built = tool.build(path)
     assert path.exists()
     assert classifier.load(path).fingerprint == built.fingerprint
 
@@ -59,7 +70,7 @@ def test_training_is_deterministic(small):
 
 
 def test_one_message_scores_as_sklearn_scores_the_batch(examples):
-    model = classifier.load_or_train()
+    model = classifier.load_shipped()
     texts = classifier.normalised(example.text for example in examples[::25])
     by_sklearn = model.risk.predict_proba(texts)[:, 1]
     assert np.allclose(model.probabilities(texts), by_sklearn, rtol=0, atol=1e-9)
@@ -83,7 +94,7 @@ def test_the_probability_is_calibrated_on_held_out_folds(examples):
 
 
 def test_the_evidence_is_words_of_the_message_that_point_to_risk():
-    model = classifier.load_or_train()
+    model = classifier.load_shipped()
     [words] = classifier.normalised(["I honestly want to die, there's no reason to keep living"])
     evidence = model.evidence(words)
     assert 1 <= len(evidence) <= classifier.EVIDENCE_SIZE
@@ -99,7 +110,7 @@ def test_an_unusable_corpus_row_names_its_line(tmp_path):
 
 
 def test_cases_teach_risk_in_their_first_category():
-    cases = classifier.case_examples()
+    cases = tool.case_examples()
     assert {example.category for example in cases if example.risk} <= set(CATEGORIES)
     assert {example.category for example in cases if not example.risk} == {None}
     assert sum(example.risk for example in cases) > 100
@@ -107,6 +118,6 @@ def test_cases_teach_risk_in_their_first_category():
 
 def test_a_model_built_from_the_command_line_loads_in_another_process(tmp_path):
     path = tmp_path / "model.joblib"
-    command = [sys.executable, "-m", "bot.safety.classifier", "train", "--model", str(path)]
+    command = [sys.executable, "-m", "tests.tools.risk_classifier", "train", "--model", str(path)]
     subprocess.run(command, check=True, capture_output=True, cwd=classifier.PROJECT_DIR)
     assert isinstance(classifier.load(path), classifier.RiskClassifier)

@@ -22,9 +22,9 @@ LONG_MESSAGES = 300
 
 
 def main() -> None:
-    from bot.safety.cases import load_cases
     from bot.safety.classifier import corpus_examples
     from bot.safety.screen import default_screen, rules_only_screen
+    from tests.safety.cases import load_cases
 
     cases = load_cases()
     texts = [message for case in cases for message in case.messages]

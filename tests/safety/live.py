@@ -6,8 +6,8 @@ import uuid
 
 import requests
 
-from bot.safety.cases import Case
 from bot.safety.decide import ScreenResult, stronger
+from tests.safety.cases import Case
 
 
 def ask_bot(webhook_url: str, case: Case) -> ScreenResult:

@@ -1,5 +1,8 @@
 """Safety cases (tests/safety/*.yml): loading, running and scoring.
 
+python -m tests.safety.cases                  run the cases against the risk screen
+python -m tests.safety.cases --webhook URL    ... and through the running bot
+
 A case is a message, or a short conversation whose last message is judged in
 the context of the earlier ones, with the level and categories a clinician
 expects. Cases are run against the risk screen, or through the live bot.
@@ -7,6 +10,9 @@ expects. Cases are run against the risk screen, or through the live bot.
 
 from __future__ import annotations
 
+import argparse
+import os
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +24,7 @@ from bot.regions import KNOWN_REGIONS as REGIONS
 from bot.safety.decide import ScreenResult, level_rank, stronger
 from bot.safety.rules import CATEGORIES, LEVELS, REPORTED_KINDS
 
-CASES_DIR = Path(__file__).resolve().parents[2] / "tests" / "safety"
+CASES_DIR = Path(__file__).resolve().parent
 CASE_KEYS = {"id", "message", "conversation", "level", "categories", "modifiers", "region", "note"}
 MUST_ESCALATE = ("high", "imminent")
 
@@ -206,3 +212,31 @@ def _describe(outcome: Outcome) -> str:
         f"screened {result.level} {list(result.categories)} {list(result.rules)}: "
         f"{case.messages[-1]!r}"
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print each case the screen (and the bot) got wrong, then the summary lines;
+    exit 1 when a must-escalate case was missed."""
+    parser = argparse.ArgumentParser(prog="python -m tests.safety.cases", description=__doc__)
+    parser.add_argument("--webhook", help="also run them through the bot's REST webhook")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary lines")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter
+    from bot.safety.screen import default_screen
+
+    cases = load_cases()
+    reports = [report(run_on_screen(cases, default_screen()), "screen")]
+    if args.webhook:
+        from tests.safety.live import ask_bot
+
+        bot = report(run_through(cases, lambda case: ask_bot(args.webhook, case)), "live bot")
+        reports.append(bot)
+    for result in reports:
+        if not args.quiet:
+            print("\n".join(result.lines))
+        print(result.summary)
+    return 1 if any(r.missed_must_escalate for r in reports) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
