@@ -9,6 +9,7 @@ in the cupboard") never make one finding.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from spacy.matcher import Matcher
@@ -58,17 +59,9 @@ class RuleMatcher:
         self.default_scope = rules.settings["default_scope"]
         self.triggers = _AnchoredMatchers(normaliser.vocab)
         self.modifiers = _AnchoredMatchers(normaliser.vocab)
-        for rule in [*rules.triggers.values(), *rules.modifiers.values()]:
-            matchers = self.triggers if rule.id in rules.triggers else self.modifiers
-            for pattern in rule.patterns:
-                for spec in compile_pattern(
-                    bracket_phrases(pattern, normaliser.known_phrases),
-                    rules.vocabulary,
-                    normaliser.canonical,
-                    normaliser.known_phrases,
-                    normaliser.pattern_words,
-                ):
-                    matchers.add(rule.id, spec)
+        for rule_id, spec in compiled_patterns(rules, normaliser):
+            matchers = self.triggers if rule_id in rules.triggers else self.modifiers
+            matchers.add(rule_id, spec)
         self._strings = normaliser.vocab.strings
 
     def findings(self, doc: Doc) -> list[Finding]:
@@ -166,6 +159,20 @@ class RuleMatcher:
         if modifier.direction == "backward":
             return not before
         return True
+
+
+def compiled_patterns(rules: RuleSet, normaliser: Normaliser) -> Iterator[tuple[str, list[dict]]]:
+    """Every rule's patterns as spaCy Matcher patterns: (rule id, pattern)."""
+    for rule in [*rules.triggers.values(), *rules.modifiers.values()]:
+        for pattern in rule.patterns:
+            for spec in compile_pattern(
+                bracket_phrases(pattern, normaliser.known_phrases),
+                rules.vocabulary,
+                normaliser.canonical,
+                normaliser.known_phrases,
+                normaliser.pattern_words,
+            ):
+                yield rule.id, spec
 
 
 def token_words(doc: Doc) -> list[tuple[str, str]]:

@@ -1,11 +1,13 @@
 """The screen's steps: sentence scoping, how the two signals combine, the entity encoding."""
 
 import pytest
+from spacy.matcher import Matcher
 
 from bot.safety.decide import ScreenResult
 from bot.safety.entities import from_entities, to_entities
-from bot.safety.match import sentence_bounds
+from bot.safety.match import compiled_patterns, sentence_bounds, token_words
 from bot.safety.screen import RiskScreen
+from tests.safety.cases import load_cases
 from tests.safety.fakes import FixedClassifier
 
 
@@ -34,6 +36,32 @@ def test_a_pattern_never_joins_words_of_two_sentences(rules_only, text):
 
 def test_the_same_words_in_one_sentence_still_match(rules_only):
     assert rules_only.screen("I had a whole bottle of my meds").level == "imminent"
+
+
+def test_the_word_index_finds_what_trying_every_pattern_finds(rules_only):
+    """The matchers keyed by rare words skip patterns a sentence cannot match; on
+    every case message they find exactly what one Matcher of all patterns finds."""
+    normaliser, matcher = rules_only.normaliser, rules_only.matcher
+    everything = Matcher(normaliser.vocab)
+    for rule_id, spec in compiled_patterns(rules_only.rules, normaliser):
+        everything.add(rule_id, [spec])
+    messages = [message for case in load_cases() for message in case.messages]
+    assert len(messages) > 1000
+    for message in messages:
+        doc = normaliser.parse(message)
+        words = token_words(doc)
+        for start, end in sentence_bounds(doc):
+            indexed = matcher.triggers(doc, start, end, words)
+            indexed += matcher.modifiers(doc, start, end, words)
+            tried = [(rule, start + s, start + e) for rule, s, e in everything(doc[start:end])]
+            assert sorted(indexed) == sorted(tried), message
+
+
+def test_between_categories_at_one_level_most_matches_decide(rules_only):
+    # A blade in hand and "going to do it" are both imminent; self-harm has two matches.
+    result = rules_only.screen("blade in my hand right now. im going to do it")
+    assert result.level == "imminent"
+    assert result.categories[0] == "self_harm"
 
 
 @pytest.fixture(scope="module")
