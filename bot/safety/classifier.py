@@ -7,7 +7,7 @@ this bot). `make train` builds models/risk_classifier.joblib with
 tests/tools/risk_classifier.py whenever that data changes; this module trains and
 loads, and reads no test data itself.
 Its probability is calibrated on held-out folds (Platt scaling), so the
-threshold in rules/settings.yml reads as a probability. It only ever leads to
+threshold in data/risk_rules/settings.yml reads as a probability. It only ever leads to
 the `low` pathway (one kind, direct question): the level above that is the
 rules' to decide, because they can say why.
 """

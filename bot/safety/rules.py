@@ -1,6 +1,6 @@
 """Risk rules as data: a strict loader and the compiler from readable patterns to spaCy's.
 
-Rules live in ``bot/safety/rules/*.yml`` and are written for clinicians to read.
+Rules live in ``data/risk_rules/*.yml`` and are written for clinicians to read.
 A pattern is a line of words separated by spaces:
 
     kill {SELF}                 a word matches every form of it (kill, kills, killed, killing)
@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-RULES_DIR = Path(__file__).resolve().parent / "rules"
+RULES_DIR = Path(__file__).resolve().parents[2] / "data" / "risk_rules"
 
 LEVELS = ("none", "low", "high", "imminent")
 CATEGORIES = ("suicide", "self_harm", "overdose", "harm_to_others", "abuse", "eating_disorder")

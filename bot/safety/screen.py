@@ -5,7 +5,7 @@ match (trigger and modifier rules, within one sentence or clause), classifier
 (the probability that real people's words like these voice risk) and decide
 (the level: rules for high and imminent, the classifier for low at most).
 Everything the rules know is in ``rules/*.yml``; the classifier's threshold is
-in ``rules/settings.yml``.
+in ``data/risk_rules/settings.yml``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ HEADER = """\
 # should have said. Visitors' own words: NOT test cases. Never copy this file into
 # tests/. Rewrite each as a new case in your own words, keeping what makes it risky,
 # and add that to tests/safety/; a new case that fails is a miss to fix in
-# bot/safety/rules/, never in the case.
+# data/risk_rules/, never in the case.
 """
 
 
