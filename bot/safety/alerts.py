@@ -1,7 +1,7 @@
 """Staff alerts: a POST to STAFF_ALERT_WEBHOOK_URL when a conversation reaches high or imminent.
 
 The action server only puts the alert in an outbox table shared by every action
-server (``bot.web.models.StaffAlert`` in DATABASE_URL): one conditional INSERT, so
+server (``bot.alerts.models.StaffAlert`` in DATABASE_URL): one conditional INSERT, so
 the visitor's reply never waits for the webhook, and a repeat of the same level
 (or a lower one) for the same conversation within DEDUPE_WINDOW is not queued.
 The referral worker (``python -m bot.referral deliver``) posts the alerts the way
@@ -33,9 +33,9 @@ from asgiref.sync import sync_to_async
 from django.db import DatabaseError, connections, router, transaction
 from django.utils import timezone
 
+from bot.alerts.models import StaffAlert
 from bot.referral.delivery import RETRY_STATUSES, TIMEOUT
 from bot.referral.outbox import Backoff, claim_next, mark_delivered, mark_retry
-from bot.web.models import StaffAlert
 
 logger = logging.getLogger(__name__)
 

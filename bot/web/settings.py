@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "axes",
     "bot.web",
     "bot.referral",
+    "bot.alerts",
     "bot.web.console",  # last: its roles use every other app's permissions
 ]
 

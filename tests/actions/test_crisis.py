@@ -9,8 +9,8 @@ from django.db import OperationalError
 from rasa_sdk.events import SlotSet
 
 from actions.crisis import ActionRespondToCrisis
+from bot.alerts.models import StaffAlert
 from bot.safety import alerts as alerts_module
-from bot.web.models import StaffAlert
 from tests.actions.conftest import tracker_after
 
 pytestmark = pytest.mark.anyio

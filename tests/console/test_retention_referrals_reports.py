@@ -147,8 +147,8 @@ def test_a_conversation_in_use_is_left_for_the_next_purge_and_the_rest_go(events
 
 
 def test_erasure_removes_delivered_staff_alerts_and_sends_waiting_ones(events):
+    from bot.alerts.models import StaffAlert
     from bot.web.console.retention import erase
-    from bot.web.models import StaffAlert
 
     now = timezone.now()
     for level, status in (("high", "delivered"), ("imminent", "pending")):

@@ -16,9 +16,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from bot.alerts.models import StaffAlert
 from bot.referral.outbox import Backoff
 from bot.safety import alerts
-from bot.web.models import StaffAlert
 
 pytestmark = pytest.mark.referral
 PROJECT_DIR = Path(__file__).resolve().parents[2]

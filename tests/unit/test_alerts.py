@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
+from bot.alerts.models import StaffAlert
 from bot.safety import alerts
-from bot.web.models import StaffAlert
 
 RAISED = datetime(2025, 3, 4, 10, 17, 5, tzinfo=timezone.utc)
 

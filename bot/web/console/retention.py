@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from django.db.models import Min, Q
 
+from bot.alerts.models import StaffAlert
 from bot.referral.models import Referral
 from bot.web.console.ingest import ingest
 from bot.web.console.models import Conversation, SafetyLabel
-from bot.web.models import StaffAlert
 from bot.web.tracker import ConversationBusy, ErasedConversation, erase_conversation
 
 logger = logging.getLogger(__name__)
