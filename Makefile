@@ -16,7 +16,8 @@ TRAINING_DATA := $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/
 # The risk classifier beside the rules: real labelled text and the safety cases.
 RISK_MODEL := models/risk_classifier.joblib
 RISK_DATA := data/risk_corpus/train.jsonl $(wildcard tests/safety/*.yml data/nlu/*.yml) \
-	data/risk_rules/normalise.yml data/risk_rules/vocabulary.yml bot/safety/classifier.py \
+	data/risk_rules/normalise.yml data/risk_rules/vocabulary.yml bot/safety/normalise.py \
+	bot/safety/classifier.py \
 	tests/tools/risk_classifier.py
 
 # Embedded profile defaults; any of these can be overridden from the environment.

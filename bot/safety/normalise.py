@@ -25,6 +25,9 @@ LEMMA_LOOKUP = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_loo
 NORM_CACHE_SIZE = 200_000  # distinct words; cleared when full
 
 
+# A full stop, question or exclamation mark between a word and a capitalised one.
+MISSING_SPACE = re.compile(r"(?<=[a-z])([.!?])(?=[A-Z])")
+
 class Normaliser:
     """Built once from the rules' normalisation data and word sets."""
 
@@ -59,7 +62,9 @@ class Normaliser:
     def normalise_text(self, text: str) -> str:
         """Lower case, plain characters, slang and abbreviations spelled out."""
         # Lone surrogates (from JSON escapes) cannot be tokenised: the screen must not fail.
-        text = SURROGATES.sub("\ufffd", unicodedata.normalize("NFKC", text)).lower()
+        text = SURROGATES.sub("\ufffd", unicodedata.normalize("NFKC", text))
+        # A sentence end typed without its space ("end it.I know") still ends the sentence.
+        text = MISSING_SPACE.sub(r"\1 ", text).lower()
         text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
         text = re.sub(r"(?<=[a-z])[-_/](?=[a-z])", " ", text)
         text = re.sub(r"([a-z])\1{2,}", r"\1\1", text)  # "sooo" -> "soo", "killlll" -> "kill"

@@ -72,8 +72,10 @@ def load_cases(directory: Path = CASES_DIR) -> list[Case]:
     cases: list[Case] = []
     seen: set[str] = set()
     for path in sorted(directory.glob("*.yml")):
-        with open(path, encoding="utf-8") as file:
-            data = yaml.safe_load(file) or {}
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:  # a clinician's typo: say where, not a traceback
+            raise CaseError(f"{path.name}: not valid YAML ({error})") from error
         if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
             raise CaseError(f"{path.name}: expected 'cases:' with a list of cases.")
         for entry in data["cases"]:

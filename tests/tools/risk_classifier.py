@@ -20,15 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.safety import classifier
+from bot.safety import classifier, normalise
 from bot.safety.classifier import Example, RiskClassifier
 from bot.safety.rules import RULES_DIR
 from tests.safety.cases import CASES_DIR, load_cases
 
+NORMALISER = Path(normalise.__file__)
+
 
 def training_files() -> list[Path]:
-    """The data the model is built from, and the rules that normalise its words."""
-    normalisation = [RULES_DIR / "normalise.yml", RULES_DIR / "vocabulary.yml"]
+    """The data the model is built from, and the rules and code that normalise its words."""
+    normalisation = [RULES_DIR / "normalise.yml", RULES_DIR / "vocabulary.yml", NORMALISER]
     cases, intents = sorted(CASES_DIR.glob("*.yml")), sorted(classifier.NLU_DIR.glob("*.yml"))
     return [classifier.CORPUS, *cases, *intents, *normalisation]
 
