@@ -106,7 +106,7 @@ validate: $(VENV)/.installed ## rasa data validate, warnings are errors (form qu
 	$(RASA_ENV) $(BIN)/python -m tests.tools.validate_data --config config.yml --domain domain.yml \
 	  --data data/nlu data/rules data/stories --fail-on-warnings
 
-unit: $(VENV)/.installed $(RISK_MODEL) ## pytest without the slow end-to-end and browser tests
+unit: $(VENV)/.installed $(RISK_MODEL) ## pytest without the slow end-to-end, browser and cluster tests (needs Redis)
 	$(BIN)/pytest -m "not e2e and not browser and not cluster"
 
 console-pg: $(VENV)/.installed ## the staff console's tests on PostgreSQL, when PG_TEST_URL is set

@@ -28,6 +28,7 @@ NORM_CACHE_SIZE = 200_000  # distinct words; cleared when full
 # A full stop, question or exclamation mark between a word and a capitalised one.
 MISSING_SPACE = re.compile(r"(?<=[a-z])([.!?])(?=[A-Z])")
 
+
 class Normaliser:
     """Built once from the rules' normalisation data and word sets."""
 

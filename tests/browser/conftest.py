@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.browser.widget import CHROMIUM, DESKTOP, Widget
-from tests.e2e.stack import Stack
+from tests.support.stack import Stack
 
 # Rasa answers in well under a second once warm; the first turns can take longer.
 expect.set_options(timeout=30_000)

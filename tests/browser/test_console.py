@@ -5,7 +5,7 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.chat import send
+from tests.support.chat import send
 
 pytestmark = pytest.mark.browser
 

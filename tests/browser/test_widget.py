@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import open_widget_page
 from tests.browser.widget import PHONE, ZOOM_200, Widget
-from tests.e2e.stack import PROJECT_DIR
+from tests.support.stack import PROJECT_DIR
 
 pytestmark = pytest.mark.browser
 

@@ -9,6 +9,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/cluster/" in str(item.fspath):
             item.add_marker(pytest.mark.cluster)
+            item.add_marker(pytest.mark.postgres)
+            item.add_marker(pytest.mark.redis)
 
 
 @pytest.fixture(scope="session")

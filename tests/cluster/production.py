@@ -10,7 +10,7 @@ import redis
 from sqlalchemy.engine import make_url
 
 from bot.production import Profile, nginx_conf, procfile
-from tests.e2e.stack import Stack, free_port
+from tests.support.stack import Stack, free_port
 
 PG_SERVER = os.environ.get("PG_TEST_URL", "postgresql://postgres@127.0.0.1:5432/lantern")
 REDIS_SERVER = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from tests.e2e.stack import PROJECT_DIR
+from tests.support.stack import PROJECT_DIR
 
 KEYS = {"level", "categories", "modifiers", "rules", "probability"}
 

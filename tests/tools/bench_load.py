@@ -30,7 +30,7 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.stack import PROJECT_DIR, Stack
+from tests.support.stack import PROJECT_DIR, Stack
 from tests.tools.load_scripts import SCRIPTS, failure
 
 LOCUST = os.environ.get("LOCUST", str(PROJECT_DIR / ".venv-bench/bin/locust"))

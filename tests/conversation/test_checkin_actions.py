@@ -11,7 +11,7 @@ from actions.checkins import (
 )
 from bot.checkins import checkins
 from bot.content.exercises import SKIPPED_ANSWER
-from tests.actions.conftest import tracker_after
+from tests.support.action_trackers import tracker_after
 
 pytestmark = pytest.mark.anyio
 

@@ -30,7 +30,7 @@ import requests
 from bot.rasa_channel import as_words
 from bot.safety.rules import CATEGORIES, LEVELS
 from bot.safety.screen import default_screen
-from tests.e2e.chat import referral_up_to_consent
+from tests.support.chat import referral_up_to_consent
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.psychoeducation import ActionExplainTopic
 from bot.content.topics import TALK_TO_A_THERAPIST, TRY_SKILL, topic_library
-from tests.actions.conftest import tracker_after
+from tests.support.action_trackers import tracker_after
 
 pytestmark = pytest.mark.anyio
 SLEEP = topic_library()["sleep"]

@@ -6,7 +6,7 @@ import yaml
 from bot.regions import KNOWN_REGIONS
 from bot.safety.footer import DOMAIN_FILE, RESPONSE, footer_block, footer_texts, replace_block
 from bot.safety.resources import CrisisResources
-from tests.unit.resource_data import load_us, service
+from tests.safety.resource_data import load_us, service
 
 RESOURCES = CrisisResources.load()
 DOMAIN = DOMAIN_FILE.read_text(encoding="utf-8")

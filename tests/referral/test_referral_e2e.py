@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.encryption import KEY_FILE_NAME
-from tests.e2e.chat import button_payloads, crisis_payload, send, text_of
+from tests.support.chat import button_payloads, crisis_payload, send, text_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.referral]
 

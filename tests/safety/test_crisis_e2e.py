@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.chat import crisis_payload, send, text_of
+from tests.support.chat import crisis_payload, send, text_of
 
 pytestmark = pytest.mark.e2e
 

@@ -96,6 +96,7 @@ def test_the_audit_trail_cannot_be_changed(client):
         AuditEvent.objects.update(actor="x")
 
 
+@pytest.mark.redis
 def test_a_conversation_held_by_a_turn_past_the_wait_is_kept_with_a_clear_answer(
     client, events, monkeypatch
 ):

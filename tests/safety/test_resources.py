@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from bot.safety.resources import MAX_RESOURCES, CrisisResources, dial_digits
-from tests.unit.resource_data import load_us, service
+from tests.safety.resource_data import load_us, service
 
 COUNTRIES = ("us", "ca", "uk", "ie", "au", "nz")
 RESOURCES = CrisisResources.load()  # loading validates every number with phonenumbers

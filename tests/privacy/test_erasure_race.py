@@ -1,7 +1,6 @@
 """A visitor's erasure is never undone by a Rasa turn that loaded the conversation before it."""
 
 import asyncio
-import os
 import threading
 import time
 
@@ -17,10 +16,10 @@ from bot.rasa_stores import IndexedSQLTrackerStore, LanternLockStore
 from bot.web import tracker as web_tracker
 from bot.web.console.retention import erase
 from bot.web.routers import TRACKER_ALIAS
+from tests.support.services import REDIS_TEST_URL
 
 pytestmark = pytest.mark.django_db(databases=["default", "tracker"], transaction=True)
 
-REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 VISITOR = "0123456789abcdef0123456789abcdef"
 DOMAIN = Domain.from_yaml(
     "version: '3.1'\nslots:\n  risk_level:\n    type: any\n    mappings: []\n"
@@ -51,24 +50,16 @@ def store():
     indexed.engine.dispose()
 
 
-def redis_running():
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.ConnectionError:
-        pytest.fail(f"Redis is not running at {REDIS_URL}.")
-
-
-@pytest.fixture(params=["in memory", "redis"])
+@pytest.fixture(params=["in memory", pytest.param("redis", marks=pytest.mark.redis)])
 def profile(request, monkeypatch):
     """Each lock profile; the web process sees the same REDIS_URL as the Rasa server."""
     if request.param == "in memory":
         monkeypatch.delenv("REDIS_URL", raising=False)
         yield None
         return
-    redis_running()
-    monkeypatch.setenv("REDIS_URL", REDIS_URL)
-    yield REDIS_URL
-    redis.Redis.from_url(REDIS_URL).delete(f"lantern:lock:{VISITOR}")
+    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
+    yield REDIS_TEST_URL
+    redis.Redis.from_url(REDIS_TEST_URL).delete(f"lantern:lock:{VISITOR}")
 
 
 def with_locks(scenario):
@@ -177,12 +168,12 @@ def test_an_erasure_waits_for_a_save_already_writing(store, profile, monkeypatch
     assert texts(store) == []
 
 
+@pytest.mark.redis
 def test_with_redis_an_erasure_waits_only_so_long_for_a_stuck_turn(store, monkeypatch):
-    redis_running()
-    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
     monkeypatch.setattr(web_tracker, "ERASURE_LOCK_WAIT_SECONDS", 0.5)
     with_locks(lambda locks: turn(store, locks, "hello"))
-    stuck_turn = redis.Redis.from_url(REDIS_URL)
+    stuck_turn = redis.Redis.from_url(REDIS_TEST_URL)
     stuck_turn.set(f"lantern:lock:{VISITOR}", "a turn", px=10_000)
     try:
         started = time.monotonic()

@@ -46,7 +46,7 @@ class Stack:
             "LANTERN_VAR_DIR": str(var_dir),
             "DJANGO_SETTINGS_MODULE": "bot.web.settings",
             "RASA_TELEMETRY_ENABLED": "false",
-            # The tests are one client sending a lot; tests/unit/test_channel_limits.py
+            # The tests are one client sending a lot; tests/rasa_server/test_channel_trust.py
             # checks the limits themselves.
             "RATE_LIMIT_PER_SECOND": "1000",
         }

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.chat import button_payloads, crisis_payload, send, text_of
+from tests.support.chat import button_payloads, crisis_payload, send, text_of
 
 pytestmark = pytest.mark.e2e
 

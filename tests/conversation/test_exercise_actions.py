@@ -6,7 +6,7 @@ from rasa_sdk.events import SlotSet
 from actions.exercises import ActionGuideExercise, ActionWriteUpExercise, ValidateThoughtRecordForm
 from bot.content import content_file
 from bot.content.exercises import SKIPPED_ANSWER, exercise_library
-from tests.actions.conftest import tracker_after
+from tests.support.action_trackers import tracker_after
 
 pytestmark = pytest.mark.anyio
 BOX = exercise_library()["box_breathing"]

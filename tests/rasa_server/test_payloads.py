@@ -3,7 +3,7 @@
 import pytest
 
 from bot.payloads import Payload, PayloadAllowList
-from tests.e2e.stack import PROJECT_DIR
+from tests.support.stack import PROJECT_DIR
 
 
 @pytest.fixture(scope="module")

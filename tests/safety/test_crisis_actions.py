@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from actions.crisis import ActionRespondToCrisis
 from bot.alerts.models import StaffAlert
 from bot.safety import alerts as alerts_module
-from tests.actions.conftest import tracker_after
+from tests.support.action_trackers import tracker_after
 
 pytestmark = pytest.mark.anyio
 

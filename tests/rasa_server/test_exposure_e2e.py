@@ -2,7 +2,7 @@
 
 socket.io took any sender id, skipped the REST channel's checks and size limits
 and checked no origin; Rasa listened on every interface and read a body of any
-size. The request-rate limits are tested in tests/unit/test_channel_trust.py
+size. The request-rate limits are tested in tests/rasa_server/test_channel_trust.py
 (this stack raises them: its tests are one client sending a lot).
 """
 
@@ -10,8 +10,8 @@ import pytest
 import requests
 import yaml
 
-from tests.e2e.stack import PROJECT_DIR
-from tests.e2e.test_smoke import listening_addresses
+from tests.rasa_server.test_smoke_e2e import listening_addresses
+from tests.support.stack import PROJECT_DIR
 
 pytestmark = pytest.mark.e2e
 

@@ -1,15 +1,14 @@
-"""Trackers saved as JSON and the domain, for action tests in the financial-demo style."""
+"""Trackers for action tests in the financial-demo style: saved as JSON (trackers/) or built.
+
+The ``dispatcher`` and ``domain`` fixtures these tests take are in tests/conftest.py.
+"""
 
 import json
 from pathlib import Path
 
-import pytest
-import yaml
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 TRACKERS = Path(__file__).parent / "trackers"
-DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
 
 
 def load_tracker(name: str) -> Tracker:
@@ -36,13 +35,3 @@ def tracker_after(
             "latest_action_name": "action_listen",
         }
     )
-
-
-@pytest.fixture
-def dispatcher() -> CollectingDispatcher:
-    return CollectingDispatcher()
-
-
-@pytest.fixture(scope="session")
-def domain() -> dict:
-    return yaml.safe_load(DOMAIN_FILE.read_text())

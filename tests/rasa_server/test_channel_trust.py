@@ -1,8 +1,8 @@
 """The REST channel's trust boundary, with a stand-in for Rasa's agent behind it.
 
 What Rasa itself does with each message (NLU, the risk screen, the dialogue) is
-tested against the running bot in tests/e2e/test_slash_commands.py and
-tests/e2e/test_contact_details.py; here, what the channel hands to Rasa: which
+tested against the running bot in tests/rasa_server/test_slash_commands_e2e.py and
+tests/privacy/test_contact_details_e2e.py; here, what the channel hands to Rasa: which
 text, parsed how, and which requests it refuses.
 """
 

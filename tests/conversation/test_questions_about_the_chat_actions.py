@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 
 from actions.conversation import ActionExplainChatPrivacy
-from tests.actions.conftest import tracker_after
+from tests.support.action_trackers import tracker_after
 
 pytestmark = pytest.mark.anyio
 

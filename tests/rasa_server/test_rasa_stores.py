@@ -1,7 +1,6 @@
 """The lock store keeps one conversation's turns apart across instances; the tracker indexes."""
 
 import asyncio
-import os
 import uuid
 
 import pytest
@@ -11,20 +10,6 @@ from rasa.shared.core.events import ActiveLoop, BotUttered, SessionStarted, Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_stores import TRACKER_INDEXES, IndexedSQLTrackerStore, LanternLockStore
-
-REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def redis_url():
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.ConnectionError:
-        pytest.fail(
-            f"Redis is not running at {REDIS_URL}: start it with "
-            "'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\"'"
-        )
-    return REDIS_URL
 
 
 async def turns_overlap(stores, conversation_id, turns=40):
@@ -45,6 +30,7 @@ async def turns_overlap(stores, conversation_id, turns=40):
     return overlaps, order
 
 
+@pytest.mark.redis
 def test_two_instances_never_handle_one_conversation_at_once(redis_url):
     async def run():
         instances = [LanternLockStore(redis_url=redis_url) for _ in range(2)]
@@ -67,6 +53,7 @@ def test_without_redis_it_is_rasas_in_memory_ticket_lock(monkeypatch):
     assert overlaps == 0 and order == list(range(40))  # tickets keep arrival order
 
 
+@pytest.mark.redis
 def test_a_lock_left_by_a_dead_instance_expires(redis_url):
     conversation = uuid.uuid4().hex
     redis.Redis.from_url(redis_url).set(f"lantern:lock:{conversation}", "dead", px=300)

@@ -3,7 +3,7 @@
 import pytest
 
 from actions.fallback import ActionAskAffirmation
-from tests.actions.conftest import load_tracker
+from tests.support.action_trackers import load_tracker
 
 pytestmark = pytest.mark.anyio
 

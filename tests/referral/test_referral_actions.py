@@ -14,7 +14,7 @@ from bot.content import content_file
 from bot.content.exercises import SKIPPED_ANSWER
 from bot.private_answers import METADATA_KEY, seal, unseal
 from bot.referral.models import Referral
-from tests.actions.conftest import tracker_after
+from tests.support.action_trackers import tracker_after
 
 pytestmark = [pytest.mark.anyio, pytest.mark.referral]
 TEXTS = content_file("referral")["texts"]

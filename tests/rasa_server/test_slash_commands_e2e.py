@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.chat import crisis_payload, send, stored_events, text_of
+from tests.support.chat import crisis_payload, send, stored_events, text_of
 
 pytestmark = pytest.mark.e2e
 

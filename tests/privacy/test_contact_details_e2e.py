@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.chat import referral_up_to_consent, send, stored_events, text_of
+from tests.support.chat import referral_up_to_consent, send, stored_events, text_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.referral]
 
