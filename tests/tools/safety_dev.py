@@ -18,11 +18,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import yaml
+
 # TensorFlow is imported by spaCy's dependencies; keep its start-up chatter off the output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = PROJECT_DIR.parent / "shared" / "data" / "risk-dev"
+LONG_MESSAGES = Path(__file__).resolve().parent / "data" / "ordinary_long_check.yml"
 MUST_ESCALATE = ("suicide", "self_harm", "harm_to_others")
 MUST_NOT_ESCALATE = ("distress", "benign")
 HIGH_LEVELS = ("high", "imminent")
@@ -176,8 +179,25 @@ def main(argv: list[str] | None = None) -> int:
     results, rows_per_second = screen_rows(rows, args.rules_only)
     signals = "rules only" if args.rules_only else "rules and classifier"
     print(f"risk-dev {path.name}: {len(rows)} rows, {signals}")
-    print("\n".join(summary_lines(results, rows_per_second)))
+    *report, headline = summary_lines(results, rows_per_second)
+    print("\n".join([*report, long_messages_line(args.rules_only), headline]))
     return 0
+
+
+def long_messages_line(rules_only: bool = False) -> str:
+    """The share flagged of the long, ordinary messages written as a check set, which
+    the classifier never learns from: long messages give ambiguous words many chances."""
+    from bot.safety.screen import default_screen, rules_only_screen
+
+    messages = yaml.safe_load(LONG_MESSAGES.read_text(encoding="utf-8"))["messages"]
+    screen = rules_only_screen() if rules_only else default_screen()
+    levels = [result.level for result in screen.screen_many(m["text"] for m in messages)]
+    flagged = sum(level != "none" for level in levels)
+    high = sum(level in HIGH_LEVELS for level in levels)
+    return (
+        f"long ordinary messages ({LONG_MESSAGES.name}): "
+        f"any {_share(flagged, len(levels))}  high {_share(high, len(levels))}  n={len(levels)}"
+    )
 
 
 if __name__ == "__main__":
