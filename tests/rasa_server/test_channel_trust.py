@@ -196,7 +196,7 @@ async def test_many_conversations_from_one_address_are_limited(handled, frozen_c
 def real_server_post(client, sender: str, forwarded_for: str):
     body = json.dumps({"sender": sender, "message": "hi"})
     headers = {"X-Forwarded-For": forwarded_for}
-    return client.post("/webhooks/rest/webhook", data=body, headers=headers)[1].status
+    return client.post("/webhooks/rest/webhook", content=body, headers=headers)[1].status
 
 
 @pytest.mark.parametrize(("trusted", "allowed"), [(None, 30), ("127.0.0.1", 40)])

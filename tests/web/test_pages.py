@@ -124,4 +124,6 @@ def test_unknown_paths_are_404(client, path):
 
 @pytest.mark.parametrize("name", ["widget.js", "widget.css", "crisis-help.json"])
 def test_widget_files_are_served(client, name):
-    assert client.get(f"/static/lantern/{name}").status_code == 200
+    response = client.get(f"/static/lantern/{name}")
+    response.close()  # a file response holds its file open until closed
+    assert response.status_code == 200
