@@ -68,15 +68,16 @@ class Stack:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
 
     def start(self, name: str) -> None:
-        log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        self.processes[name] = subprocess.Popen(
-            ["bash", "-c", f"exec {self.commands[name]}"],
-            cwd=PROJECT_DIR,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        # The process writes to its own copy of the file descriptor; ours closes here.
+        with open(self.var_dir / f"{name}.log", "ab") as log:
+            self.processes[name] = subprocess.Popen(
+                ["bash", "-c", f"exec {self.commands[name]}"],
+                cwd=PROJECT_DIR,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def wait_until_ready(self, name: str, timeout: float = 240) -> None:
         deadline = time.monotonic() + timeout
