@@ -59,6 +59,8 @@ TRACKER_INDEXES = {
     "events_sender_type_time": "sender_id, type_name, timestamp",
     "events_sender_id": "sender_id, id",
 }
+# Any constant: the PostgreSQL advisory lock that serialises creating the indexes.
+SCHEMA_LOCK_KEY = 7_406_112
 PATIENCE_SECONDS = float(os.environ.get("TRACKER_DB_PATIENCE_SECONDS", "20"))
 # Set on the trackers this store loads: the time of the conversation's latest erasure
 # seen before loading (None: never erased).
@@ -71,6 +73,11 @@ class IndexedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         table = self.SQLEvent.__tablename__
         with self.engine.begin() as connection:
+            if self.engine.dialect.name == "postgresql":
+                # Instances starting together on a new database would race to create
+                # the same index ("duplicate key … pg_class_relname_nsp_index"; IF NOT
+                # EXISTS does not guard against that): one at a time, until commit.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})")
             for name, columns in TRACKER_INDEXES.items():
                 connection.exec_driver_sql(
                     f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"

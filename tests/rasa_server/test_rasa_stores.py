@@ -1,15 +1,19 @@
 """The lock store keeps one conversation's turns apart across instances; the tracker indexes."""
 
 import asyncio
+import threading
 import uuid
 
+import psycopg2
 import pytest
 import redis
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
 
 from bot.rasa_stores import TRACKER_INDEXES, IndexedSQLTrackerStore, LanternLockStore
+from tests.support import services
 
 
 async def turns_overlap(stores, conversation_id, turns=40):
@@ -169,3 +173,49 @@ def test_the_times_of_a_visitors_messages_are_read_without_loading_the_tracker(t
         tracker.update(BotUttered("hello", timestamp=timestamp + 1))
     asyncio.run(store.save(tracker))
     assert asyncio.run(store.user_message_times("times")) == (1000.0, 9000.0)
+
+
+def start_together(instances: int, database: str) -> list[Exception]:
+    """Build ``instances`` tracker stores on ``database`` at the same moment; the errors."""
+    server = make_url(services.PG_TEST_URL)
+    barrier, errors, stores = threading.Barrier(instances), [], []
+
+    def start():
+        barrier.wait()
+        try:
+            stores.append(
+                IndexedSQLTrackerStore(
+                    Domain.empty(),
+                    dialect="postgresql",
+                    host=server.host or "127.0.0.1",
+                    port=server.port or 5432,
+                    db=database,
+                    username=server.username,
+                    password=server.password,
+                )
+            )
+        except Exception as error:  # every failure is reported, whatever its kind
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(instances)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for store in stores:
+        store.engine.dispose()
+    return errors
+
+
+@pytest.mark.postgres
+def test_instances_starting_together_on_a_new_database_all_start():
+    """Several Rasa instances started at once on an empty PostgreSQL database: each
+    creates the tracker indexes if missing, and none fails on another's."""
+    for _ in range(3):
+        admin = psycopg2.connect(services.PG_TEST_URL, dbname="postgres")
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute('DROP DATABASE IF EXISTS "lantern_store_race" WITH (FORCE)')
+            cursor.execute('CREATE DATABASE "lantern_store_race"')
+        admin.close()
+        assert start_together(4, "lantern_store_race") == []
