@@ -49,6 +49,7 @@ def events():
     store = tracker_events.tracker_store()
     yield store
     tracker_events.empty(store)
+    store.engine.dispose()  # else its pooled connections keep the test database open
 
 
 @pytest.fixture
