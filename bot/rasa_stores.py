@@ -18,8 +18,6 @@
   script to release it only by its owner), which is atomic; Rasa Open Source's
   RedisLockStore reads, changes and writes its ticket list in three steps and can
   let two instances process one conversation at once (Rasa issue #9213).
-- ``sql_tracker_store``: Rasa's own SQLTrackerStore on a Django database, for the
-  tests and the console benchmark.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncGenerator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -38,7 +36,6 @@ import sqlalchemy as sa
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 from redis.exceptions import LockError as RedisLockError
@@ -261,21 +258,3 @@ class LanternLockStore(InMemoryLockStore):
                 await held.release()
             except RedisLockError:  # it outlived its lifetime: another turn may have it now
                 logger.warning("The lock of conversation %s expired while held.", conversation_id)
-
-
-def sql_tracker_store(database: Mapping[str, Any]) -> SQLTrackerStore:
-    """Rasa's own SQLTrackerStore on a Django ``DATABASES`` entry, SQLite or PostgreSQL.
-
-    The tests and the console benchmark write realistic conversations through it, as
-    the Rasa server would; it creates the events table."""
-    if database["ENGINE"].endswith("sqlite3"):
-        return SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(database["NAME"]))
-    return SQLTrackerStore(
-        Domain.empty(),
-        dialect="postgresql",
-        host=database["HOST"] or "127.0.0.1",
-        port=int(database["PORT"] or 5432),
-        db=database["NAME"],
-        username=database["USER"] or None,
-        password=database["PASSWORD"] or None,
-    )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.slots import AnySlot
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_stores import sql_tracker_store
 from bot.safety.decide import ScreenResult
 from bot.safety.entities import to_entities
 from bot.web.routers import TRACKER_ALIAS
@@ -22,6 +24,24 @@ SLOTS = ("risk_level", "region")
 def tracker_store() -> SQLTrackerStore:
     """Rasa's store on Django's `tracker` test database, SQLite or PostgreSQL."""
     return sql_tracker_store(settings.DATABASES[TRACKER_ALIAS])
+
+
+def sql_tracker_store(database: Mapping[str, Any]) -> SQLTrackerStore:
+    """Rasa's own SQLTrackerStore on a Django ``DATABASES`` entry, SQLite or PostgreSQL.
+
+    The tests and the console benchmark write realistic conversations through it, as
+    the Rasa server would; it creates the events table."""
+    if database["ENGINE"].endswith("sqlite3"):
+        return SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(database["NAME"]))
+    return SQLTrackerStore(
+        Domain.empty(),
+        dialect="postgresql",
+        host=database["HOST"] or "127.0.0.1",
+        port=int(database["PORT"] or 5432),
+        db=database["NAME"],
+        username=database["USER"] or None,
+        password=database["PASSWORD"] or None,
+    )
 
 
 def senders(store: SQLTrackerStore) -> set[str]:

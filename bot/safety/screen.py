@@ -4,7 +4,7 @@ Four steps, one module each: normalise (slang, misspellings, word forms),
 match (trigger and modifier rules, within one sentence or clause), classifier
 (the probability that real people's words like these voice risk) and decide
 (the level: rules for high and imminent, the classifier for low at most).
-Everything the rules know is in ``rules/*.yml``; the classifier's threshold is
+Everything the rules know is in ``data/risk_rules/*.yml``; the classifier's threshold is
 in ``data/risk_rules/settings.yml``.
 """
 

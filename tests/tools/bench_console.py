@@ -350,8 +350,8 @@ def run_backend(backend: str) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from bot.rasa_stores import sql_tracker_store
     from bot.web.routers import TRACKER_ALIAS
+    from tests.tracker_events import sql_tracker_store
 
     call_command("migrate", database="default", verbosity=0)
     store = sql_tracker_store(settings.DATABASES[TRACKER_ALIAS])
