@@ -14,6 +14,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.live_chat import offer_live_chat
 from bot import django_setup
 from bot.regions import INTERNATIONAL, normalise_region
 from bot.safety import conversation
@@ -155,6 +156,8 @@ class ActionRespondToCrisis(Action):
             questions_done,
         )
         events = await give(dispatcher, tracker, reply, result)
+        if reply.level in ALERT_LEVELS:  # after the crisis help, never instead of it
+            await offer_live_chat(dispatcher, tracker.get_slot("region"), only_if_available=True)
         if reply.questions is None:
             return [*events, SlotSet("risk_questions", "skip")]
         # Answers from an earlier session are not this session's: ask afresh.

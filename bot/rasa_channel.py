@@ -20,11 +20,16 @@ screen has run. This one:
 - answers a failure inside Rasa, or a turn that produced no reply, with a polite
   message that still points to emergency help;
 - reminds the visitor that the bot is an AI once every three hours of one
-  conversation (bot.disclosure).
+  conversation (bot.disclosure);
+- while a person from the practice has the conversation (Rasa's pause, bot.live), says
+  nothing itself, except crisis help at once after a high or imminent message; and takes
+  the live chat's own events from the web process (POST /webhooks/rest/live, with
+  LIVE_CHAT_TOKEN), writing them like a turn, under the conversation's lock.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import time
@@ -33,18 +38,23 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import Event
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import disclosure, limits, private_answers, rasa_speedups
 from bot.client_address import client_address, trusted_proxies
-from bot.messages import IncomingMessage, InvalidMessage, parse_webhook_body
+from bot.live import events as live_events
+from bot.live import wording as live_wording
+from bot.live.config import live_chat_token
+from bot.messages import SENDER_PATTERN, IncomingMessage, InvalidMessage, parse_webhook_body
 from bot.payloads import PayloadAllowList
 from bot.rasa_stores import without_memory_fallback
 from bot.redaction import redact
-from bot.regions import region_from_metadata
-from bot.safety.entities import EXTRACTOR
+from bot.regions import INTERNATIONAL, region_from_metadata
+from bot.safety.crisis import ALERT_LEVELS, card
+from bot.safety.entities import EXTRACTOR, from_entities
 from bot.safety.resources import LOCAL_EMERGENCY_ADVICE, CrisisResources
 from bot.safety.screen import default_screen
 
@@ -84,6 +94,7 @@ class ValidatedRestInput(RestInput):
         self.per_conversation = limits.TokenBuckets(rate=rate, burst=burst)
         self.per_address = limits.TokenBuckets(rate=rate, burst=burst)
         self.trusted_proxies = trusted_proxies()
+        self.live_authorization = f"Bearer {live_chat_token()}"
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> ValidatedRestInput:
@@ -122,9 +133,13 @@ class ValidatedRestInput(RestInput):
             without_memory_fallback(agent)
             collector = CollectingOutputChannel()
             try:
-                remind = await _ai_reminder_due(agent, incoming.sender)
-                message = await self._user_message(agent, incoming, collector)
+                live = await _paused(agent, incoming.sender)
+                remind = not live and await _ai_reminder_due(agent, incoming.sender)
+                message = await self._user_message(agent, incoming, collector, live)
                 await on_new_message(message)
+                if live:  # a person from the practice reads it; the bot stays quiet
+                    help_now = await self._crisis_help_while_live(agent, message, region)
+                    return response.json(collector.messages + help_now)
             except Exception:  # the visitor still gets an answer; details go to the log
                 logger.exception("Handling a message failed (conversation %s).", incoming.sender)
                 apology = self._apology(incoming.text, region)
@@ -142,12 +157,55 @@ class ValidatedRestInput(RestInput):
                 return response.json([reminder, *collector.messages])
             return response.json(collector.messages)
 
+        @webhook.route("/live", methods=["POST"])
+        async def live(request: Request) -> HTTPResponse:
+            """The web process adds a live chat's events (bot.live.events) to a conversation."""
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), self.live_authorization.encode()):
+                return response.json({"error": "Unauthorised."}, status=401)
+            try:
+                body = request.json
+                sender = body["sender"] if isinstance(body, dict) else None
+                checked = live_events.checked(body.get("events"))
+            except (ValueError, live_events.InvalidLiveEvents) as error:
+                return response.json({"error": str(error)}, status=400)
+            if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
+                return response.json({"error": "'sender' must be a conversation id."}, status=400)
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or agent.processor is None:
+                return response.json({"error": "No model is loaded yet."}, status=503)
+            without_memory_fallback(agent)
+            await append_events(agent, sender, checked)
+            return response.json({"added": len(checked)})
+
         return webhook
 
+    async def _crisis_help_while_live(
+        self, agent: Any, message: UserMessage, region: str | None
+    ) -> list[dict[str, Any]]:
+        """Crisis help at once for a high or imminent message to a person from the practice,
+        kept in the conversation too: the person reads the message, but help must not
+        wait for them to type."""
+        result = from_entities((message.parse_data or {}).get("entities") or [])
+        if result.level not in ALERT_LEVELS:
+            return []
+        where = region or INTERNATIONAL
+        text = live_wording.text("crisis_while_live", where)
+        crisis = card(result.level, result.categories, where)
+        await append_events(
+            agent, message.sender_id, [live_events.message(text, live_events.NOTICE, crisis=crisis)]
+        )
+        return [{"recipient_id": message.sender_id, "text": text, "custom": crisis}]
+
     async def _user_message(
-        self, agent: Any, incoming: IncomingMessage, collector: CollectingOutputChannel
+        self,
+        agent: Any,
+        incoming: IncomingMessage,
+        collector: CollectingOutputChannel,
+        live: bool = False,
     ) -> UserMessage:
-        """The message Rasa handles: the text as typed, parsed as text unless it is a button."""
+        """The message Rasa handles: the text as typed, parsed as text unless it is a button
+        (always parsed here while a person has the conversation: its flag is needed now)."""
         text = incoming.text
         metadata = dict(incoming.metadata)
         if incoming.truncated:
@@ -165,7 +223,7 @@ class ValidatedRestInput(RestInput):
 
         if agent is None or agent.processor is None:  # no model yet: Rasa answers that itself
             return message(text)
-        payload = self.payloads.parse(text)
+        payload = None if live else self.payloads.parse(text)
         if payload is not None:
             words = payload.entity_text
             if not words or not _flagged(await _parse(agent, words, incoming.sender, metadata)):
@@ -173,7 +231,7 @@ class ValidatedRestInput(RestInput):
 
         private_slot = await _private_slot(agent, incoming.sender)
         stored = redact(text, region_from_metadata(metadata))
-        if not text.startswith("/") and not private_slot and stored == text:
+        if not text.startswith("/") and not private_slot and stored == text and not live:
             return message(text)  # the usual case: Rasa's NLU, the risk screen last
 
         # Parsed here, as typed, so that neither Rasa's slash syntax nor what is kept out of
@@ -265,6 +323,26 @@ async def _ai_reminder_due(agent: Any, sender: str) -> bool:
         return False
     first, previous = await disclosure.user_message_times(store, sender)
     return disclosure.reminder_due(first, previous, time.time())
+
+
+async def _paused(agent: Any, sender: str) -> bool:
+    """Whether a person from the practice has the conversation (Rasa's pause)."""
+    store = getattr(agent, "tracker_store", None)
+    if store is None or getattr(agent, "processor", None) is None:
+        return False
+    if hasattr(store, "is_paused"):  # ours: one indexed read
+        return await store.is_paused(sender)
+    tracker = await store.retrieve(sender)
+    return tracker is not None and tracker.is_paused()
+
+
+async def append_events(agent: Any, sender: str, events: list[dict[str, Any]]) -> None:
+    """Add events to a conversation as a turn does: under its lock, then saved."""
+    async with agent.lock_store.lock(sender):
+        tracker = await agent.processor.get_tracker(sender)
+        for event in events:
+            tracker.update(Event.from_parameters(event))
+        await agent.processor.save_tracker(tracker)
 
 
 async def _private_slot(agent: Any, sender: str) -> str | None:

@@ -99,6 +99,12 @@ class IndexedSQLTrackerStore(SQLTrackerStore):
             "AND data LIKE '%\"requested_slot\"%' ORDER BY id DESC LIMIT 1"
         )
 
+        self._latest_pause = sa.text(
+            f"SELECT type_name FROM {events} WHERE sender_id = :sender "  # noqa: S608 - a constant
+            # A new session or a restart ends a pause too (Rasa resets the tracker).
+            "AND type_name IN ('pause', 'resume', 'session_started', 'restart') "
+            "ORDER BY id DESC LIMIT 1"
+        )
         self._user_message_times = sa.text(
             f"SELECT min(timestamp), max(timestamp) FROM {events} "  # noqa: S608 - a constant
             "WHERE sender_id = :sender AND type_name = 'user'"
@@ -178,6 +184,16 @@ class IndexedSQLTrackerStore(SQLTrackerStore):
                 return None, None
             slot = session.execute(self._latest_requested_slot, {"sender": sender_id}).scalar()
         return form, json.loads(slot).get("value") if slot else None
+
+    async def is_paused(self, sender_id: str) -> bool:
+        """Whether a person from the practice has the conversation (the bot is paused):
+        one indexed read, on every message."""
+        return await _patiently(self._read_paused, sender_id)
+
+    async def _read_paused(self, sender_id: str) -> bool:
+        with self.session_scope() as session:
+            latest = session.execute(self._latest_pause, {"sender": sender_id}).scalar()
+        return latest == "pause"
 
     async def user_message_times(self, sender_id: str) -> tuple[float | None, float | None]:
         """When the conversation's first and latest visitor messages were stored (one

@@ -19,13 +19,20 @@ class StaffAlert(models.Model):
         DELIVERED = "delivered", "posted to the staff alert webhook"
 
     class Level(models.TextChoices):  # lowest first: a higher level alerts again
+        NONE = "none", "none"  # a live chat request, before any risk language
+        LOW = "low", "low"
         HIGH = "high", "high"
         IMMINENT = "imminent", "imminent"
+
+    class Reason(models.TextChoices):
+        RISK = "risk", "the conversation reached this risk level"
+        LIVE_CHAT = "live_chat", "the visitor asked for a person to join the chat"
 
     # The id is also the idempotency key: every retry of one alert sends the same key.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     conversation_id = models.CharField(max_length=255)
     level = models.CharField(max_length=16, choices=Level.choices)
+    reason = models.CharField(max_length=16, choices=Reason.choices, default=Reason.RISK)
     categories = models.JSONField(default=list)
     raised_at = models.DateTimeField(default=timezone.now)
     # The start of the dedupe window raised_at falls in: with the unique constraint
@@ -50,7 +57,7 @@ class StaffAlert(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["conversation_id", "level", "window_start"],
+                fields=["conversation_id", "reason", "level", "window_start"],
                 name="staff_alert_once_per_window",
             )
         ]

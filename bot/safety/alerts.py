@@ -1,4 +1,5 @@
-"""Staff alerts: a POST to STAFF_ALERT_WEBHOOK_URL when a conversation reaches high or imminent.
+"""Staff alerts: a POST to STAFF_ALERT_WEBHOOK_URL when a conversation reaches high or imminent,
+or when a visitor asks for a person to join the chat (reason ``live_chat``).
 
 The action server only puts the alert in an outbox table shared by every action
 server (``bot.alerts.models.StaffAlert`` in DATABASE_URL): one conditional INSERT, so
@@ -11,8 +12,8 @@ doubling, jittered delays between tries; at most ALERTS_PER_MINUTE posts a
 minute, the rest waiting their turn. An alert leaves the outbox only when the
 webhook accepts it.
 
-The alert carries the level, the categories, a link to the conversation in the
-staff console, when it was raised and its id; never message text.
+The alert carries why (reason), the level, the categories, a link to the
+conversation in the staff console, when it was raised and its id; never message text.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from bot.referral.outbox import Backoff, claim_next, mark_delivered, mark_retry
 
 logger = logging.getLogger(__name__)
 
-ALERT_LEVELS: tuple[str, ...] = tuple(StaffAlert.Level.values)  # lowest first
+ALERT_LEVELS = ("high", "imminent")  # the risk levels that alert, lowest first
+LEVELS = tuple(StaffAlert.Level.values)  # lowest first
 # No second alert for a conversation at the same or a lower level within this long
 # of the last one: a visitor repeating a crisis message does not page staff again,
 # but high then imminent alerts twice.
@@ -62,17 +64,22 @@ def enqueue(
     categories: Iterable[str],
     now: datetime | None = None,
     window: timedelta = DEDUPE_WINDOW,
+    reason: str = StaffAlert.Reason.RISK,
 ) -> StaffAlert | None:
-    """Queue an alert; None when this conversation had one of this level or higher within
-    ``window``. Raises ValueError for a level that does not alert or a missing id."""
-    if level not in ALERT_LEVELS:
+    """Queue an alert; None when this conversation had one for the same reason, of this
+    level or higher, within ``window``. Raises ValueError for a risk level that does not
+    alert or a missing id."""
+    if reason == StaffAlert.Reason.RISK and level not in ALERT_LEVELS:
         raise ValueError(f"staff alerts are for levels {' and '.join(ALERT_LEVELS)}, not {level!r}")
+    if reason not in StaffAlert.Reason.values or level not in LEVELS:
+        raise ValueError(f"unknown alert reason {reason!r} or level {level!r}")
     if not conversation_id or len(conversation_id) > 255:
         raise ValueError("a staff alert needs the conversation's id (1 to 255 characters)")
     now = now or timezone.now()
     alert = StaffAlert(
         conversation_id=conversation_id,
         level=level,
+        reason=reason,
         categories=[str(category) for category in categories],
         raised_at=now,
         window_start=window_start(now, window),
@@ -88,7 +95,7 @@ def _insert_unless_recent(alert: StaffAlert, window: timedelta) -> bool:
     On SQLite the transaction takes the write lock first (settings: IMMEDIATE), so
     checks and inserts from all processes run one at a time. On PostgreSQL two
     concurrent inserts can both pass NOT EXISTS; the unique constraint on
-    (conversation, level, window_start) then keeps only one of them.
+    (conversation, reason, level, window_start) then keeps only one of them.
     """
     alias = router.db_for_write(StaffAlert)
     connection = connections[alias]
@@ -103,13 +110,14 @@ def _insert_unless_recent(alert: StaffAlert, window: timedelta) -> bool:
     placeholders = [
         f"CAST(%s AS {column.db_type(connection)})" if typed else "%s" for column in columns
     ]
-    same_or_higher = ALERT_LEVELS[ALERT_LEVELS.index(alert.level) :]
+    same_or_higher = LEVELS[LEVELS.index(alert.level) :]
     table = quote_name(StaffAlert._meta.db_table)
-    names = {name: quote_name(name) for name in ("conversation_id", "level", "raised_at")}
+    names = {name: quote_name(name) for name in ("conversation_id", "reason", "level", "raised_at")}
     # Only quoted table and column names are formatted in; every value is a parameter.
     insert = f"INSERT INTO {table} ({', '.join(quote_name(c.column) for c in columns)})"
     recent = (
         f"SELECT 1 FROM {table} WHERE {names['conversation_id']} = %s"  # noqa: S608
+        f" AND {names['reason']} = %s"
         f" AND {names['level']} IN ({', '.join(['%s'] * len(same_or_higher))})"
         f" AND {names['raised_at']} > %s"
     )
@@ -119,6 +127,7 @@ def _insert_unless_recent(alert: StaffAlert, window: timedelta) -> bool:
     params = [
         *(c.get_db_prep_save(getattr(alert, c.attname), connection) for c in columns),
         alert.conversation_id,
+        alert.reason,
         *same_or_higher,
         raised_at.get_db_prep_value(alert.raised_at - window, connection),
     ]
@@ -167,6 +176,7 @@ def alert_body(alert: StaffAlert, console_url: str) -> dict:
     conversation = quote(alert.conversation_id, safe="")
     return {
         "alert_id": str(alert.id),
+        "reason": alert.reason,
         "level": alert.level,
         "categories": [category for category in categories if isinstance(category, str)],
         "conversation_url": f"{console_url.rstrip('/')}/console/conversations/{conversation}/",

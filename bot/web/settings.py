@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "bot.web",
     "bot.referral",
     "bot.alerts",
+    "bot.live",
     "bot.web.console",  # last: its roles use every other app's permissions
 ]
 

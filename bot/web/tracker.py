@@ -150,3 +150,53 @@ def _risk_level(event_json: str) -> int:
     if event.get("name") != "risk_level" or event.get("value") not in LEVELS:
         return 0
     return LEVELS.index(event["value"])
+
+
+def events_after(conversation_id: str, after: int, limit: int = 500) -> list[tuple[int, dict]]:
+    """The conversation's events with ids above ``after`` (oldest first), as JSON objects;
+    rows that are not JSON objects are left out. One indexed read (sender_id, id)."""
+    connection = connections[TRACKER_ALIAS]
+    if EVENTS_TABLE not in connection.introspection.table_names():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, data FROM {EVENTS_TABLE} WHERE sender_id = %s AND id > %s "  # noqa: S608
+            "ORDER BY id LIMIT %s",
+            [conversation_id, after, limit],
+        )
+        rows = cursor.fetchall()
+    found = []
+    for event_id, data in rows:
+        try:
+            event = json.loads(data)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(event, dict):
+            found.append((event_id, event))
+    return found
+
+
+def last_event_id(conversation_id: str) -> int:
+    """The id of the conversation's latest event (0 when it has none)."""
+    connection = connections[TRACKER_ALIAS]
+    if EVENTS_TABLE not in connection.introspection.table_names():
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT max(id) FROM {EVENTS_TABLE} WHERE sender_id = %s",  # noqa: S608 - a constant
+            [conversation_id],
+        )
+        return cursor.fetchone()[0] or 0
+
+
+def highest_risk_level(conversation_id: str) -> str:
+    """The highest level the crisis replies set in the conversation (its `risk_level` slot)."""
+    connection = connections[TRACKER_ALIAS]
+    if EVENTS_TABLE not in connection.introspection.table_names():
+        return LEVELS[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT data FROM {EVENTS_TABLE} WHERE sender_id = %s AND type_name = 'slot'",  # noqa: S608
+            [conversation_id],
+        )
+        return LEVELS[max((_risk_level(row[0]) for row in cursor.fetchall()), default=0)]

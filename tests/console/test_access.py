@@ -26,6 +26,16 @@ URLS = [
     ("get", "/console/quarantine/", "admin"),
     ("get", "/console/admin/", "admin"),
     ("get", "/console/admin/auth/user/", "admin"),
+    # Live chat: responders and admins (a reviewer is refused like on admin pages).
+    ("get", "/console/live/", "admin"),
+    ("post", "/console/live/duty", "admin"),
+    ("get", "/console/live/queue.json", "admin"),
+    ("get", "/console/live/1/", "admin"),
+    ("post", "/console/live/1/accept", "admin"),
+    ("get", "/console/live/1/chat.json", "admin"),
+    ("post", "/console/live/1/say", "admin"),
+    ("post", "/console/live/1/hand-back", "admin"),
+    ("post", "/console/live/1/end", "admin"),
 ]
 
 

@@ -19,7 +19,6 @@ Every input is written here, for this test; none comes from a dataset.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
@@ -311,20 +310,7 @@ def test_risk_flags_come_only_from_the_risk_screen(stack, attack):
 
 
 def staff_session(stack) -> requests.Session:
-    password = "a long staff password 42"
-    stack.staff_account("adversary-check", password)
-    session = requests.Session()
-    login = stack.url("web", "/console/login/")
-    page = session.get(login, timeout=30)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
-    answer = session.post(
-        login,
-        data={"username": "adversary-check", "password": password, "csrfmiddlewaretoken": token},
-        headers={"Referer": login},
-        timeout=30,
-    )
-    assert answer.ok and "/console/login/" not in answer.url, answer.url
-    return session
+    return stack.console_session("adversary-check", "a long staff password 42")
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,9 @@ class StandInAgent:
     def __init__(self, form: str | None = None, requested_slot: str | None = None) -> None:
         self.parsed: list[str] = []
         tracker = SimpleNamespace(
-            active_loop_name=form, get_slot=lambda name: requested_slot if name else None
+            active_loop_name=form,
+            get_slot=lambda name: requested_slot if name else None,
+            is_paused=lambda: False,  # no person from the practice has joined
         )
         self.tracker_store = SimpleNamespace(retrieve=self._retrieve)
         self._tracker = tracker if form else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -63,6 +64,23 @@ class Stack:
             capture_output=True,
         )  # fmt: skip
         return username
+
+    def console_session(self, username: str, password: str, role: str = "admin"):
+        """A requests.Session logged in to the console as a new account with ``role``;
+        send its POSTs with ``headers=csrf(session)``."""
+        self.staff_account(username, password, role)
+        session = requests.Session()
+        login = self.url("web", "/console/login/")
+        page = session.get(login, timeout=30)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
+        answer = session.post(
+            login,
+            data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+            headers={"Referer": login},
+            timeout=30,
+        )
+        assert answer.ok and "/console/login/" not in answer.url, answer.url
+        return session
 
     def url(self, name: str, path: str = "") -> str:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
@@ -127,3 +145,8 @@ class Stack:
     def __exit__(self, *exc_info) -> None:
         for name in list(self.processes):
             self.stop(name)
+
+
+def csrf(session) -> dict[str, str]:
+    """The headers a logged-in console session's POST needs."""
+    return {"X-CSRFToken": session.cookies.get("csrftoken", "")}

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DataError, connections, transaction
 
+from bot.live import events as live_events
 from bot.messages import MAX_MESSAGE_CHARS, SENDER_PATTERN
 from bot.regions import normalise_region
 from bot.safety import entities as screen
@@ -449,6 +450,17 @@ EVENT_SCHEMAS: dict[str, Check] = {
                     "custom": bot_custom,
                 }
             ),
+            # A live chat's message: who said it (bot.live.events).
+            "metadata": record(
+                {
+                    live_events.METADATA_KEY: record(
+                        {
+                            "from": text(MAX_NAME_CHARS),
+                            "name": text(live_events.MAX_NAME_CHARS),
+                        }
+                    )
+                }
+            ),
         }
     ),
     "slot": slot,
@@ -523,7 +535,7 @@ def _user_entry(conversation: Conversation, entry: Entry, event: dict) -> Entry:
     entry.text = event.get("text") or ""
     entry.intent = (intent.get("name") or "")[:100]
     entry.confidence = intent.get("confidence")
-    level, risk, ignored = _screen_result(parse.get("entities") or [])
+    level, risk, ignored = screen_result(parse.get("entities") or [])
     if ignored:
         logger.warning(
             "event %s of conversation %s: %d risk entities not from the risk screen, or with "
@@ -542,7 +554,7 @@ def _user_entry(conversation: Conversation, entry: Entry, event: dict) -> Entry:
     return entry
 
 
-def _screen_result(entities: list[dict]) -> tuple[int, dict, int]:
+def screen_result(entities: list[dict]) -> tuple[int, dict, int]:
     """The risk screen's result (level rank, categories, rules, modifiers, the classifier's
     probability and evidence) from the entities it stored, and how many risk entities were
     ignored: those of any other extractor (a visitor can send entities) and values the
@@ -579,6 +591,11 @@ def _bot_entry(conversation: Conversation, entry: Entry, event: dict) -> Entry:
     entry.kind = Entry.Kind.BOT
     entry.text = event.get("text") or ""
     entry.detail = {"buttons": [button.get("title") for button in data.get("buttons") or []]}
+    live = live_events.speaker(event)
+    if live is not None and live["from"] == live_events.STAFF:  # a person from the practice
+        entry.kind, entry.detail["name"] = Entry.Kind.STAFF, live["name"]
+    elif live is not None:
+        entry.detail["live_chat"] = True  # the live chat's own notice
     if isinstance(custom, dict) and custom.get("crisis") is not None:
         crisis = custom["crisis"]
         entry.detail["crisis"] = {

@@ -77,6 +77,7 @@ class Entry(models.Model):
     class Kind(models.TextChoices):
         USER = "user", "visitor"
         BOT = "bot", "bot"
+        STAFF = "staff", "staff"  # a person from the practice, in a live chat
         ACTION = "action", "action"
         SLOT = "slot", "slot"
         SESSION = "session", "new session"
@@ -89,7 +90,8 @@ class Entry(models.Model):
     intent = models.CharField(max_length=100, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     risk_level = models.PositiveSmallIntegerField(choices=LEVEL_CHOICES, default=0)
-    # user: categories, rules, modifiers; bot: buttons, crisis; action: name; slot: name, value
+    # user: categories, rules, modifiers; bot: buttons, crisis; staff: name; action: name;
+    # slot: name, value
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Min, Q
 
 from bot.alerts.models import StaffAlert
+from bot.live.models import LiveChat
 from bot.referral.models import Referral
 from bot.web.console.ingest import ingest
 from bot.web.console.models import Conversation, SafetyLabel
@@ -22,10 +23,12 @@ def erase(conversation_id: str, keep_labels: bool = False) -> ErasedConversation
     A visitor's own request removes the reviewers' labels of its messages too;
     retention keeps them (one redacted message each, kept as safety cases). Delivered
     staff alerts go; one still waiting is sent all the same (it holds no text, and staff
-    must still hear that someone was at risk). Raises ConversationBusy, having erased
+    must still hear that someone was at risk). Its live chats' records go too (their
+    messages are events of the conversation). Raises ConversationBusy, having erased
     nothing, when the conversation's lock cannot be had."""
     erased = erase_conversation(conversation_id)
     Conversation.objects.filter(conversation_id=conversation_id).delete()
+    LiveChat.objects.filter(conversation_id=conversation_id).delete()
     StaffAlert.objects.filter(
         conversation_id=conversation_id, status=StaffAlert.Status.DELIVERED
     ).delete()

@@ -1,11 +1,15 @@
-"""The two staff roles, as Django groups with permissions; made after every migrate."""
+"""The staff roles, as Django groups with permissions; made after every migrate.
+
+A person can hold several: a reviewer who also answers live chats is in both groups."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
 
 REVIEWER = "reviewer"
+RESPONDER = "responder"
 ADMIN = "admin"
+LIVE_CHAT_PERMISSION = "live.respond"
 # app_label.codename
 REVIEWER_PERMISSIONS = (
     "console.view_conversation",
@@ -15,7 +19,10 @@ REVIEWER_PERMISSIONS = (
     "referral.view_referral",
     "referral.change_referral",
 )
+# Joins visitors' chats when they ask for a person; sees the conversations it joins.
+RESPONDER_PERMISSIONS = (LIVE_CHAT_PERMISSION, "console.view_conversation")
 ADMIN_PERMISSIONS = REVIEWER_PERMISSIONS + (
+    LIVE_CHAT_PERMISSION,
     "console.export_unredacted",
     "referral.view_contact_details",
     "web.view_auditevent",
@@ -23,7 +30,7 @@ ADMIN_PERMISSIONS = REVIEWER_PERMISSIONS + (
     "auth.add_user",
     "auth.change_user",
 )
-ROLES = {REVIEWER: REVIEWER_PERMISSIONS, ADMIN: ADMIN_PERMISSIONS}
+ROLES = {REVIEWER: REVIEWER_PERMISSIONS, RESPONDER: RESPONDER_PERMISSIONS, ADMIN: ADMIN_PERMISSIONS}
 
 
 def ensure_roles(**kwargs) -> None:

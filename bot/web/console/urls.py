@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
+from bot.live.models import LiveChat
 from bot.messages import CONVERSATION_ID
-from bot.web.console import views
+from bot.web.console import live, views
 
 
 class ConversationIdConverter:
@@ -45,4 +46,18 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("quarantine/", views.quarantine, name="quarantine"),
     path("reports/", views.reports_page, name="reports"),
+    path("live/", live.live, name="live"),
+    path("live/duty", live.duty, name="live-duty"),
+    path("live/queue.json", live.queue_json, name="live-queue"),
+    path("live/<int:chat_id>/", live.chat_page, name="live-chat"),
+    path("live/<int:chat_id>/accept", live.accept, name="live-accept"),
+    path("live/<int:chat_id>/chat.json", live.chat_json, name="live-chat-json"),
+    path("live/<int:chat_id>/say", live.say, name="live-say"),
+    path(
+        "live/<int:chat_id>/hand-back",
+        live.close,
+        {"ending": LiveChat.Ending.HANDED_BACK},
+        name="live-hand-back",
+    ),
+    path("live/<int:chat_id>/end", live.close, {"ending": LiveChat.Ending.ENDED}, name="live-end"),
 ]
