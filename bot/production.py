@@ -127,6 +127,11 @@ http {{
     server {{
         listen {profile.public_port};
 
+        # Live chat's events come from the web process alone, straight to the instances.
+        location /webhooks/rest/live {{
+            return 404;
+        }}
+
         location /webhooks/ {{
             limit_req zone=per_client burst={webhook_burst} nodelay;
             proxy_pass http://rasa;
@@ -171,8 +176,12 @@ def procfile(profile: Profile) -> str:
             f"actions{number}: env SANIC_HOST=127.0.0.1 {venv}/rasa run actions "
             f"--actions actions --port {action_port}"
         )
+    # The web process adds live chat's events through any instance (the lock store
+    # orders them), trying the next when one is down.
+    rasa_urls = ",".join(f"http://127.0.0.1:{port}" for port in profile.rasa_ports)
     lines += [
-        f"web: sh -c 'export RASA_PUBLIC_URL={profile.public_url} TRUSTED_PROXIES=127.0.0.1; "
+        f"web: sh -c 'export RASA_PUBLIC_URL={profile.public_url} TRUSTED_PROXIES=127.0.0.1 "
+        f"RASA_INTERNAL_URLS={rasa_urls}; "
         f"{venv}/python -m django migrate --noinput && exec {venv}/gunicorn "
         f"bot.web.wsgi --bind 127.0.0.1:{profile.web_port} --workers 2 --access-logfile -'",
         f"referrals: {venv}/python -m bot.referral deliver",

@@ -67,6 +67,8 @@ class ProductionStack(Stack):
             "PROD_PORT": str(public_port),
             "PROD_BASE_PORT": str(20000 + public_port % 20000),
             "RATE_LIMIT_PER_SECOND": "1000",  # the tests are one client sending a lot
+            "LIVE_CHAT_HOURS": "mon-sun 00:00-24:00",  # live chat on, at any hour
+            "PRACTICE_TIME_ZONE": "UTC",
             "DJANGO_SETTINGS_MODULE": "bot.web.settings",
             "RASA_TELEMETRY_ENABLED": "false",
         }
