@@ -20,3 +20,5 @@ async def test_what_happens_to_this_chat_comes_from_the_settings(dispatcher, dom
     assert "AI" in text
     assert "Delete my conversation" in text  # how to erase it
     assert "can't promise to keep what you say secret" in text  # no false promise
+    assert "someone from Riverside Counselling can join this chat" in text
+    assert "only join when you ask" in text
