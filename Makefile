@@ -175,7 +175,7 @@ crisis-footer: $(VENV)/.installed ## rewrite utter_crisis_footer in domain.yml f
 	$(BIN)/python -m bot.safety.footer
 
 ##@ Benchmarks
-.PHONY: bench-screen bench-console bench bench-prod
+.PHONY: bench-screen bench-console bench bench-prod bench-handoff
 
 bench-screen: $(VENV)/.installed $(RISK_MODEL) ## risk screen speed on one core
 	taskset -c 0 $(BIN)/python -m tests.tools.bench_screen
@@ -199,10 +199,13 @@ bench: $(MODEL) $(RISK_MODEL) $(BENCH_VENV)/.installed ## load test, embedded pr
 bench-prod: $(MODEL) $(RISK_MODEL) $(BENCH_VENV)/.installed $(NGINX) ## the same through nginx with 1, then 2 Rasa instances (needs PostgreSQL, Redis; about 5 min)
 	$(RASA_ENV) $(BIN)/python -m tests.tools.bench_load --prod
 
+bench-handoff: $(MODEL) $(RISK_MODEL) $(BENCH_VENV)/.installed $(NGINX) ## live chat: 20 visitors with 5 responders beside the bot's visitors, 2 Rasa instances; delivery p50/p95 both ways (needs PostgreSQL, Redis; about 5 min)
+	$(RASA_ENV) $(BIN)/python -m tests.tools.bench_handoff
+
 ##@ Operations
 .PHONY: staff-user lock audit clean
 
-staff-user: $(VENV)/.installed ## create a staff console account (admin unless ROLE=reviewer); asks for a password
+staff-user: $(VENV)/.installed ## create a staff console account (admin unless ROLE=reviewer or ROLE=responder); asks for a password
 	@mkdir -p var
 	$(BIN)/python -m django migrate --noinput >/dev/null
 	$(BIN)/python -m django staff_user --role $(or $(ROLE),admin)

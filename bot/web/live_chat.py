@@ -12,11 +12,14 @@ go into the audit trail, never with message text.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from bot.alerts.models import StaffAlert
@@ -33,6 +36,11 @@ from bot.web.tracker import events_after, highest_risk_level, last_event_id
 logger = logging.getLogger(__name__)
 
 OPEN = (LiveChat.State.WAITING, LiveChat.State.JOINED)
+# Polls every second would otherwise write "seen" every second: to this much.
+SEEN_RESOLUTION = timedelta(seconds=5)
+SWEEP_INTERVAL_SECONDS = 1.0
+_sweep_lock = threading.Lock()
+_last_sweep = 0.0
 VISITOR = "visitor"
 SYSTEM = "live chat"  # the actor of steps nobody took: a long wait, a lost responder
 
@@ -146,11 +154,28 @@ def leave(conversation_id: str) -> LiveChat | None:
 
 
 def visitor_polled(chat: LiveChat, now: datetime | None = None) -> None:
-    LiveChat.objects.filter(pk=chat.pk).update(visitor_seen_at=now or timezone.now())
+    now = now or timezone.now()
+    LiveChat.objects.filter(pk=chat.pk, visitor_seen_at__lt=now - SEEN_RESOLUTION).update(
+        visitor_seen_at=now
+    )
 
 
 def responder_polled(user, now: datetime | None = None) -> None:
-    ResponderDuty.objects.update_or_create(user=user, defaults={"seen_at": now or timezone.now()})
+    """The responder's console asked for news: they are still there."""
+    now = now or timezone.now()
+    stale = Q(seen_at__isnull=True) | Q(seen_at__lt=now - SEEN_RESOLUTION)
+    if not ResponderDuty.objects.filter(stale, user=user).update(seen_at=now):
+        ResponderDuty.objects.get_or_create(user=user, defaults={"seen_at": now})
+
+
+def sweep_now_and_then() -> None:
+    """``sweep``, at most once a second in this process: every poll calls it."""
+    global _last_sweep
+    with _sweep_lock:
+        if time.monotonic() - _last_sweep < SWEEP_INTERVAL_SECONDS:
+            return
+        _last_sweep = time.monotonic()
+    sweep()
 
 
 def sweep(now: datetime | None = None) -> None:
@@ -169,15 +194,19 @@ def sweep(now: datetime | None = None) -> None:
         if LiveChat.objects.filter(pk=chat.pk, wait_told_at__isnull=True).update(wait_told_at=now):
             _tell_still_waiting(chat)
     quiet = now - timedelta(seconds=config.away_seconds)
-    for chat in LiveChat.objects.filter(state=LiveChat.State.JOINED).select_related("responder"):
-        duty = ResponderDuty.objects.filter(user_id=chat.responder_id).first()
-        if duty is None or duty.seen_at is None or duty.seen_at < quiet:
-            try:
-                _close(chat, LiveChat.Ending.RESPONDER_AWAY, [LiveChat.State.JOINED],
-                       "responder_away", resume=True)  # fmt: skip
-            except (NotYours, rasa_client.RasaUnreachable):
-                continue  # another poll did it, or Rasa is away: the next poll tries again
-            record(SYSTEM, "live_chat.responder_away", chat.conversation_id, chat=chat.pk)
+    away = LiveChat.objects.filter(state=LiveChat.State.JOINED).filter(
+        Q(responder__isnull=True)
+        | Q(responder__live_duty__isnull=True)
+        | Q(responder__live_duty__seen_at__isnull=True)
+        | Q(responder__live_duty__seen_at__lt=quiet)
+    )
+    for chat in away:
+        try:
+            _close(chat, LiveChat.Ending.RESPONDER_AWAY, [LiveChat.State.JOINED],
+                   "responder_away", resume=True)  # fmt: skip
+        except (NotYours, rasa_client.RasaUnreachable):
+            continue  # another poll did it, or Rasa is away: the next poll tries again
+        record(SYSTEM, "live_chat.responder_away", chat.conversation_id, chat=chat.pk)
 
 
 def live_messages(conversation_id: str, after: int) -> tuple[list[dict], int]:

@@ -65,7 +65,7 @@ def live_chat_news(request, conversation_id: str):
     after = request.GET.get("after", "0")
     if not after.isdigit():
         return JsonResponse({"error": "'after' must be an event id (a whole number)."}, status=400)
-    live_chat.sweep()
+    live_chat.sweep_now_and_then()
     chat = live_chat.open_chat(conversation_id)
     if chat is not None:
         live_chat.visitor_polled(chat)

@@ -51,7 +51,7 @@ def duty(request):
 def queue_json(request):
     now = timezone.now()
     live_chat.responder_polled(request.user, now)
-    live_chat.sweep(now)
+    live_chat.sweep_now_and_then()
     chats = LiveChat.objects.filter(state__in=live_chat.OPEN).order_by("requested_at")
     rows = [
         {
@@ -113,7 +113,7 @@ def chat_json(request, chat_id: int):
         return JsonResponse({"error": "'after' must be an event id."}, status=400)
     now = timezone.now()
     live_chat.responder_polled(request.user, now)
-    live_chat.sweep(now)
+    live_chat.sweep_now_and_then()
     chat.refresh_from_db()
     lines, latest = [], int(after)
     for event_id, event in events_after(chat.conversation_id, int(after)):

@@ -27,6 +27,9 @@
   const REPLY_TIMEOUT_MS = 30000;
   const SILENCE_CHECK_MS = 3 * 60 * 1000; // quiet this long after a crisis reply: check in
   const DOUBLE_ESCAPE_MS = 800;
+  const LIVE_POLL_MS = 1000; // while a person from the practice is asked for, or has joined
+  const LIVE_RETRY_MS = 5000; // the slowest poll when the web process does not answer
+  const LIVE_CLOSED_POLLS = 3; // closed without its closing notice yet: ask this many times
   const LINK_SCHEMES = ["https:", "tel:", "sms:"];
 
   const config = readConfig(script);
@@ -36,6 +39,9 @@
   let sending = Promise.resolve();
   let pacer = null; // the running breathing pacer, if any
   let lastEscape = 0;
+  // The live chat's poller: ``run`` changes whenever polling stops, so that an answer
+  // still on its way is dropped.
+  const livePoll = { run: 0, timer: null, failures: 0, closedPolls: 0 };
 
   // ---- configuration -------------------------------------------------------------
 
@@ -94,6 +100,7 @@
 
   function forgetConversation() {
     stopPacer();
+    stopLivePolling();
     try {
       sessionStorage.removeItem(STORAGE_KEY);
     } catch (error) {
@@ -211,7 +218,13 @@
   const menu = el("div", "lantern-menu");
   menu.id = "lantern-menu";
   menu.hidden = true;
+  const talkButton = button("Talk to a person", "lantern-live-request", function () {
+    showMenu(false);
+    askForPerson("Talk to a person");
+  });
+  talkButton.hidden = true; // shown once the web process says live chat is set up
   menu.append(
+    talkButton,
     button("Clear conversation (this device only)", "lantern-clear", clearConversation),
     button("Delete my conversation", "lantern-delete", function () { showMenu(false); confirmDelete(); })
   );
@@ -229,6 +242,11 @@
   status.setAttribute("role", "status");
 
   const body = el("div", "lantern-body");
+  // Scrollable with the keyboard too, also when nothing in it can take focus (a live chat's
+  // messages have no buttons or links).
+  body.tabIndex = 0;
+  body.setAttribute("role", "region");
+  body.setAttribute("aria-label", "Chat messages");
   const notice = el("div", "lantern-notice");
   // A live region around the list: a list with role="log" would no longer be a list.
   const logRegion = el("div", "lantern-log-region");
@@ -239,6 +257,15 @@
   const typing = el("p", "lantern-typing", "Lantern is typing");
   typing.hidden = true;
   body.append(notice, logRegion, typing);
+
+  // While a person from the practice is asked for, or has joined: who, and a way out.
+  const liveBar = el("div", "lantern-live");
+  liveBar.setAttribute("role", "group");
+  liveBar.setAttribute("aria-label", "Live chat");
+  liveBar.hidden = true;
+  const liveText = el("p", "lantern-live-text");
+  const leaveButton = button("Leave live chat", "lantern-live-leave", leaveLiveChat);
+  liveBar.append(liveText, leaveButton);
 
   const form = el("form", "lantern-form");
   const inputLabel = el("label", "lantern-visually-hidden", "Your message");
@@ -253,7 +280,7 @@
   sendButton.type = "submit";
   form.append(inputLabel, input, sendButton);
 
-  panel.append(header, menu, helpPanel, confirmPanel, status, body, form);
+  panel.append(header, menu, helpPanel, confirmPanel, status, body, liveBar, form);
   root.append(dock, panel);
   document.body.appendChild(root);
 
@@ -261,6 +288,10 @@
   state.messages.forEach(function (message) { drawMessage(message, false); });
   fetchCrisisHelp();
   if (state.open) { setOpen(true, false); }
+  if (liveOpen()) { // a reload during a live chat: carry on where it was
+    drawLiveBar();
+    startLivePolling(0);
+  }
 
   // ---- opening, menus and panels ---------------------------------------------------
 
@@ -278,6 +309,7 @@
       return;
     }
     if (moveFocus !== false) { input.focus(); }
+    checkLiveAvailability();
     if (state.messages.length === 0) {
       send("/greet", null); // the bot's first words: that it is an AI, and what it can do
     }
@@ -286,7 +318,10 @@
   function showMenu(show) {
     menu.hidden = !show;
     menuButton.setAttribute("aria-expanded", String(show));
-    if (show) { menu.querySelector("button").focus(); }
+    if (show) {
+      checkLiveAvailability();
+      menu.querySelector("button:not([hidden])").focus();
+    }
   }
 
   function showHelp(show) {
@@ -528,8 +563,8 @@
     notice.append(
       el("p", null,
         config.practice + " keeps this conversation" + days + ". Its clinical team can read it, " +
-        "to keep you safe and to follow up when you ask for help. You can delete it from " +
-        "Options at any time. "),
+        "to keep you safe and to follow up when you ask for help. Someone from the practice " +
+        "may join this chat if you ask them to. You can delete it from Options at any time. "),
       config.privacyUrl ? link("Read the privacy notice", config.privacyUrl) : ""
     );
   }
@@ -539,8 +574,14 @@
       log.querySelectorAll(".lantern-choice").forEach(function (b) { b.disabled = true; });
     }
     const item = el("li", "lantern-message lantern-message--" + message.from);
-    const who = { user: "You", bot: "Lantern", error: "Lantern", info: "" }[message.from] || "";
+    const who = {
+      user: "You", bot: "Lantern", error: "Lantern", info: "", notice: "Live chat notice",
+    }[message.from] || "";
     if (who) { item.append(el("span", "lantern-visually-hidden", who + ": ")); }
+    if (message.from === "staff") { // a person from the practice, never to be taken for the bot
+      const name = typeof message.name === "string" && message.name ? message.name : "Someone";
+      item.append(el("p", "lantern-speaker", name + " · " + config.practice + " (a person)"));
+    }
     if (message.text) { item.append(el("p", "lantern-text", message.text)); }
     const custom = message.custom && typeof message.custom === "object" ? message.custom : {};
     if (custom.crisis && typeof custom.crisis === "object") { item.append(crisisCard(custom.crisis)); }
@@ -564,6 +605,17 @@
         choices.append(button(label, "lantern-choice", function () { send(choice.payload, label); }));
       });
       item.append(choices);
+    }
+    if (custom.live_offer && typeof custom.live_offer === "object") {
+      const offer = el("div", "lantern-choices");
+      offer.setAttribute("role", "group");
+      offer.setAttribute("aria-label", "Talk to a person");
+      const label = typeof custom.live_offer.button === "string" && custom.live_offer.button
+        ? custom.live_offer.button : "Yes, ask someone to join";
+      offer.append(button(label, "lantern-choice lantern-live-offer", function () {
+        askForPerson(label);
+      }));
+      item.append(offer);
     }
     if (message.time) {
       const stamp = el("time", "lantern-time", clockTime(message.time));
@@ -608,7 +660,7 @@
   }
 
   function deliver(conversation, text) {
-    typing.hidden = false;
+    typing.hidden = liveOpen() && state.live.state === "joined"; // the bot is quiet meanwhile
     const controller = new AbortController();
     const timer = window.setTimeout(function () { controller.abort(); }, REPLY_TIMEOUT_MS);
     return fetch(config.webhook, {
@@ -625,8 +677,13 @@
       })
       .then(function (replies) {
         if (conversation !== state.id) { return; } // cleared or deleted meanwhile
+        // While a person has the chat the bot is quiet ([]), but for crisis help at once.
         const messages = (Array.isArray(replies) ? replies : []).map(botMessage).filter(Boolean);
-        messages.forEach(addMessage);
+        messages.forEach(function (message) {
+          if (!(liveOpen() && message.custom && message.custom.crisis && seenTwice("reply", message.text))) {
+            addMessage(message);
+          }
+        });
         watchSilence(messages.some(function (m) { return m.custom && m.custom.crisis; }));
       })
       .catch(function () {
@@ -649,7 +706,7 @@
   function watchSilence(afterCrisis) {
     window.clearTimeout(silenceTimer);
     silenceTimer = null;
-    if (afterCrisis) {
+    if (afterCrisis && !liveOpen()) { // in a live chat, the person checks in
       const conversation = state.id;
       silenceTimer = window.setTimeout(function () {
         silenceTimer = null;
@@ -676,6 +733,225 @@
     }
   });
 
+  // ---- live chat: a person from the practice joins the conversation -------------------
+
+  // state.live: {open, after (the last event id seen), state, responder, echoes}, saved
+  // with the conversation so that a reload carries on polling.
+  function liveOpen() {
+    return Boolean(state.live && state.live.open);
+  }
+
+  function liveUrl(conversation, path) {
+    return config.webUrl + "/live/" + conversation + (path || "");
+  }
+
+  function eventId(value) {
+    return typeof value === "number" && value >= 0 ? Math.floor(value) : 0;
+  }
+
+  // The answer's JSON, or an Error with the server's own sentence (``fromServer``).
+  function answerOf(response) {
+    return response.json().catch(function () { return {}; }).then(function (answer) {
+      if (!response.ok) {
+        const error = new Error(typeof answer.error === "string" ? answer.error : "HTTP " + response.status);
+        error.fromServer = typeof answer.error === "string";
+        throw error;
+      }
+      return answer;
+    });
+  }
+
+  // Asked from the offer's button or the menu; ``shown`` is what the visitor pressed.
+  function askForPerson(shown) {
+    if (shown) {
+      addMessage({ from: "user", text: shown });
+      drawNotice();
+    }
+    if (liveOpen()) {
+      announce("You have already asked for someone from " + config.practice + ".");
+      return;
+    }
+    const conversation = state.id;
+    fetch(config.webUrl + "/live/request", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ conversation_id: conversation, region: state.region }),
+      credentials: "omit",
+    })
+      .then(answerOf)
+      .then(function (answer) {
+        if (conversation !== state.id) { return; }
+        if (answer.state !== "waiting" && answer.state !== "joined") { // nobody can join now
+          addMessage({
+            from: "bot",
+            text: typeof answer.text === "string" && answer.text ? answer.text
+              : "Nobody from " + config.practice + " can join this chat right now.",
+          });
+          return;
+        }
+        state.live = { open: true, after: eventId(answer.after), state: answer.state, responder: "", echoes: [] };
+        saveState();
+        drawLiveBar();
+        startLivePolling(0);
+      })
+      .catch(function () {
+        if (conversation !== state.id) { return; }
+        addMessage({
+          from: "error",
+          text: "Nobody could be asked to join just now. Please try again in a moment. " +
+            "If you need help now, these services can talk with you:",
+        });
+      });
+  }
+
+  function startLivePolling(delay) {
+    stopLivePolling();
+    const run = livePoll.run;
+    livePoll.timer = window.setTimeout(function () { pollLive(run); }, delay);
+  }
+
+  function stopLivePolling() {
+    livePoll.run += 1;
+    window.clearTimeout(livePoll.timer);
+    livePoll.timer = null;
+    livePoll.failures = 0;
+    livePoll.closedPolls = 0;
+  }
+
+  function pollLive(run) {
+    const conversation = state.id;
+    let more = false;
+    fetch(liveUrl(conversation, "?after=" + eventId(state.live && state.live.after)), {
+      credentials: "omit",
+      cache: "no-store",
+    })
+      .then(answerOf)
+      .then(function (news) {
+        if (run !== livePoll.run || conversation !== state.id || !state.live) { return; }
+        livePoll.failures = 0;
+        more = showLiveNews(news);
+      })
+      .catch(function () {
+        if (run !== livePoll.run) { return; }
+        livePoll.failures += 1; // keep trying, more slowly; the chat stays open meanwhile
+        more = liveOpen();
+        if (livePoll.failures === 3 && more) {
+          liveText.textContent = "The live chat cannot be reached just now. Trying again…";
+        }
+      })
+      .finally(function () {
+        if (run !== livePoll.run || !more) { return; }
+        const wait = Math.min(LIVE_POLL_MS * (1 + livePoll.failures), LIVE_RETRY_MS);
+        livePoll.timer = window.setTimeout(function () { pollLive(run); }, wait);
+      });
+  }
+
+  // Draws the live chat's new messages; whether to poll again.
+  function showLiveNews(news) {
+    const live = state.live;
+    const messages = Array.isArray(news.messages) ? news.messages : [];
+    let lastWasNotice = false;
+    messages.forEach(function (entry) {
+      if (!entry || typeof entry !== "object" || (entry.from !== "staff" && entry.from !== "notice")) {
+        return;
+      }
+      if (eventId(entry.id) && eventId(entry.id) <= eventId(live.after)) { return; } // drawn already
+      lastWasNotice = entry.from === "notice";
+      const message = { from: entry.from, text: typeof entry.text === "string" ? entry.text : "" };
+      if (entry.from === "staff") { message.name = typeof entry.name === "string" ? entry.name : ""; }
+      if (entry.from === "notice" && entry.custom && typeof entry.custom === "object") {
+        message.custom = entry.custom;
+        if (entry.custom.crisis && seenTwice("poll", message.text)) { return; }
+      }
+      if (message.text || message.custom) { addMessage(message); }
+    });
+    live.after = Math.max(eventId(live.after), eventId(news.after));
+    if (news.state === "waiting" || news.state === "joined") {
+      live.state = news.state;
+      live.responder = typeof news.responder === "string" ? news.responder : "";
+      saveState();
+      drawLiveBar();
+      return true;
+    }
+    // Closed. Its closing notice ("… has handed you back") can land a moment after the
+    // state changes: ask again a few times until it is here.
+    live.open = false;
+    live.state = "closed";
+    saveState();
+    drawLiveBar();
+    livePoll.closedPolls += 1;
+    return !lastWasNotice && livePoll.closedPolls < LIVE_CLOSED_POLLS;
+  }
+
+  // Crisis help sent while a person has the chat comes twice: at once in the bot's reply,
+  // and as the chat's notice when polled. Drawn once, whichever comes first.
+  function seenTwice(source, text) {
+    const live = state.live;
+    live.echoes = Array.isArray(live.echoes) ? live.echoes : [];
+    for (let i = 0; i < live.echoes.length; i += 1) {
+      if (live.echoes[i].text === text && live.echoes[i].from !== source) {
+        live.echoes.splice(i, 1);
+        saveState();
+        return true;
+      }
+    }
+    live.echoes = live.echoes.concat([{ from: source, text: text }]).slice(-10);
+    saveState();
+    return false;
+  }
+
+  function drawLiveBar() {
+    const open = liveOpen();
+    talkButton.disabled = open;
+    if (!open) {
+      if (document.activeElement === leaveButton) { input.focus(); }
+      liveBar.hidden = true;
+      return;
+    }
+    liveText.textContent = state.live.state === "joined"
+      ? (state.live.responder || "Someone") + " from " + config.practice + " (a person) is in this chat."
+      : "Waiting for someone from " + config.practice + " to join.";
+    liveBar.hidden = false;
+  }
+
+  function leaveLiveChat() {
+    const conversation = state.id;
+    leaveButton.disabled = true;
+    announce("Leaving the live chat…");
+    fetch(liveUrl(conversation, "/leave"), { method: "POST", credentials: "omit" })
+      .then(answerOf)
+      .then(function () {
+        if (conversation !== state.id) { return; }
+        announce("");
+        startLivePolling(0); // the "You left" notice, and the closed state
+      })
+      .catch(function (error) {
+        if (conversation !== state.id) { return; }
+        announce(error.fromServer ? error.message
+          : "You could not leave the live chat just now. Please try again.");
+      })
+      .finally(function () { leaveButton.disabled = false; });
+  }
+
+  // Before the conversation is cleared or deleted: leave, best effort.
+  function leaveQuietly(conversation) {
+    return fetch(liveUrl(conversation, "/leave"), { method: "POST", credentials: "omit", keepalive: true })
+      .then(function () {}, function () {});
+  }
+
+  // Whether live chat is set up here (staffed hours), for the menu's "Talk to a person".
+  function checkLiveAvailability() {
+    fetch(config.webUrl + "/live/availability", { credentials: "omit", cache: "no-store" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (now) {
+        const off = !now || now.enabled === false ||
+          (!now.staffed_now && now.hours === "no hours are set");
+        if (off && document.activeElement === talkButton) { menuButton.focus(); }
+        talkButton.hidden = off;
+      })
+      .catch(function () { talkButton.hidden = true; });
+  }
+
   // ---- clearing, deleting, leaving ------------------------------------------------------
 
   function startAgain(announcement) {
@@ -684,6 +960,7 @@
     saveState();
     log.textContent = "";
     drawNotice();
+    drawLiveBar();
     announce(announcement);
     input.focus();
     send("/greet", null);
@@ -691,6 +968,7 @@
 
   function clearConversation() {
     showMenu(false);
+    if (liveOpen()) { leaveQuietly(state.id); }
     startAgain("Cleared. A new conversation has started on this device.");
   }
 
@@ -715,12 +993,16 @@
   function deleteConversation() {
     const conversation = state.id;
     announce("Deleting…");
-    fetch(config.webUrl + "/privacy/delete-conversation", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ conversation_id: conversation }),
-      credentials: "omit",
-    })
+    // Leave a live chat first, so that its closing notice is not written after the erasure.
+    (liveOpen() ? leaveQuietly(conversation) : Promise.resolve())
+      .then(function () {
+        return fetch(config.webUrl + "/privacy/delete-conversation", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ conversation_id: conversation }),
+          credentials: "omit",
+        });
+      })
       .then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         confirmPanel.hidden = true;
@@ -732,6 +1014,13 @@
   }
 
   function quickExit() {
+    if (liveOpen() && navigator.sendBeacon) { // the person from the practice sees them go
+      try {
+        navigator.sendBeacon(liveUrl(state.id, "/leave"));
+      } catch (error) {
+        // leaving matters less than getting away
+      }
+    }
     forgetConversation();
     root.remove();
     document.title = "";
