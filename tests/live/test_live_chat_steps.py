@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.db import connections
 from django.test import Client
 from django.utils import timezone
+from rasa.shared.core.events import Event
 
 from bot.alerts.models import StaffAlert
 from bot.live import events as live_events
@@ -22,6 +23,8 @@ from bot.live import rasa_client
 from bot.live.config import live_chat_settings
 from bot.live.models import LiveChat, ResponderDuty
 from bot.web import live_chat
+from bot.web.console.ingest import ingest
+from bot.web.console.models import Entry
 from bot.web.console.retention import erase
 from bot.web.models import AuditEvent
 
@@ -375,3 +378,25 @@ def test_erasing_a_conversation_removes_its_live_chats(rasa, staffed):
     live_chat.request(OTHER_VISITOR, "us")
     erase(VISITOR)
     assert list(LiveChat.objects.values_list("conversation_id", flat=True)) == [OTHER_VISITOR]
+
+
+def test_retention_deletes_an_old_conversation_with_a_persons_messages(events):
+    import time as clock
+
+    from bot.web.console import retention
+    from tests import tracker_events
+
+    old = clock.time() - 91 * 86400
+    staff_message = live_events.message("I'm Sam, from the practice.", live_events.STAFF, "Sam")
+    tracker_events.chat(events, VISITOR, at=old)
+    tracker_events.save(events, VISITOR, [Event.from_parameters(staff_message)], at=old)
+    tracker_events.chat(events, OTHER_VISITOR)  # recent: kept
+    LiveChat.objects.create(conversation_id=VISITOR, state=LiveChat.State.CLOSED)
+    ingest()
+    assert Entry.objects.filter(kind=Entry.Kind.STAFF, detail__name="Sam").count() == 1
+
+    result = retention.purge_expired(timezone.now(), days=90)
+    assert result["conversations"] == 1
+    assert tracker_events.senders(events) == {OTHER_VISITOR}
+    assert not LiveChat.objects.filter(conversation_id=VISITOR).exists()
+    assert not Entry.objects.filter(kind=Entry.Kind.STAFF).exists()

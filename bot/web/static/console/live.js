@@ -85,7 +85,9 @@
             acceptForm.action = queue.dataset.acceptUrl.replace("/0/", "/" + chat.id + "/");
             acceptForm.submit();
           });
-          cell.append(join);
+          const read = el("a", null, "Read the conversation so far");
+          read.href = queue.dataset.chatUrl.replace("/0/", "/" + chat.id + "/");
+          cell.append(join, " ", read);
         } else if (chat.mine) {
           const open = el("a", null, "Open your chat");
           open.href = queue.dataset.chatUrl.replace("/0/", "/" + chat.id + "/");
