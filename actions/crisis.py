@@ -123,6 +123,8 @@ async def help_with_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -
     reply = plan_reply(result, prior, tracker.get_slot("region"), used, questions_done=True)
     events = await give(dispatcher, tracker, reply, result, with_buttons=False)
     dispatcher.utter_message(response=FOOTER)
+    if reply.level in ALERT_LEVELS:
+        await offer_live_chat(dispatcher, tracker.get_slot("region"), only_if_available=True)
     if reply.level != "imminent":  # the form asks its next question; nothing else is asked
         return [*events, SlotSet(ASKED_SLOT, None)]
     return [*events, SlotSet("requested_slot", None), ActiveLoop(None)]

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from actions.crisis import ActionRespondToCrisis
+from actions.crisis import ActionRespondToCrisis, help_with_answer
 from actions.live_chat import ActionOfferLivePerson
 from bot.live.config import live_chat_settings
 from bot.live.models import ResponderDuty
@@ -96,3 +96,14 @@ async def test_a_crisis_reply_with_nobody_on_duty_offers_nothing(dispatcher, dom
     await ActionRespondToCrisis().run(dispatcher, CRISIS, domain)
     assert len(dispatcher.messages) == 2  # the reply and its card, nothing more
     assert "Nobody" not in dispatcher.messages[0]["text"]
+
+
+async def test_a_risky_answer_inside_a_form_gets_the_help_then_the_offer(
+    dispatcher, hours, on_duty
+):
+    hours("mon-sun 00:00-24:00")
+    await help_with_answer(dispatcher, CRISIS)
+    assert dispatcher.messages[1]["custom"]["crisis"]["level"] == "high"
+    assert dispatcher.messages[-1]["custom"] == {
+        "live_offer": {"button": "Yes, ask someone to join"}
+    }
