@@ -193,7 +193,9 @@ class ValidatedRestInput(RestInput):
         text = live_wording.text("crisis_while_live", where)
         crisis = card(result.level, result.categories, where)
         await append_events(
-            agent, message.sender_id, [live_events.message(text, live_events.NOTICE, crisis=crisis)]
+            agent,
+            message.sender_id,
+            [live_events.message(text, live_events.NOTICE, crisis=crisis, in_reply=True)],
         )
         return [{"recipient_id": message.sender_id, "text": text, "custom": crisis}]
 

@@ -3,7 +3,7 @@
 - LIVE_CHAT_HOURS, PRACTICE_TIME_ZONE: staffed hours (bot.live.hours); empty hours: off.
 - LIVE_CHAT_WAIT_SECONDS (180): how long a visitor waits before being told that nobody
   has joined yet (the request stays in the queue).
-- RESPONDER_AWAY_SECONDS (60): a responder whose console has not asked for news this
+- RESPONDER_AWAY_SECONDS (60, at least 15): a responder whose console has not asked for news this
   long is away: not counted as available, and a chat they joined goes back to the bot,
   so that no conversation stays paused without a person reading it.
 - RASA_INTERNAL_URLS: where the web process reaches Rasa's servers (comma-separated;
@@ -23,6 +23,9 @@ from pathlib import Path
 from bot.live.hours import StaffedHours
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+# Polls record that a responder is there at most every 5 s (bot/web/live_chat.py), and
+# one poll can be slow: a shorter limit would hand a working responder's chat back.
+MIN_AWAY_SECONDS = 15
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class LiveChatSettings:
                 env.get("LIVE_CHAT_HOURS", ""), env.get("PRACTICE_TIME_ZONE") or "UTC"
             ),
             wait_seconds=_positive(env, "LIVE_CHAT_WAIT_SECONDS", 180),
-            away_seconds=_positive(env, "RESPONDER_AWAY_SECONDS", 60),
+            away_seconds=_positive(env, "RESPONDER_AWAY_SECONDS", 60, least=MIN_AWAY_SECONDS),
             rasa_urls=tuple(url.strip().rstrip("/") for url in urls.split(",") if url.strip()),
         )
 
@@ -53,10 +56,12 @@ def live_chat_settings() -> LiveChatSettings:
     return LiveChatSettings.from_environment()
 
 
-def _positive(env, name: str, default: int) -> int:
+def _positive(env, name: str, default: int, least: int = 1) -> int:
     value = env.get(name) or str(default)
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name} must be a whole number of seconds, at least 1 (not {value!r})")
+    if not value.isdigit() or int(value) < least:
+        raise ValueError(
+            f"{name} must be a whole number of seconds, at least {least} (not {value!r})"
+        )
     return int(value)
 
 

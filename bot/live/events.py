@@ -35,15 +35,20 @@ class InvalidLiveEvents(ValueError):
 
 
 def message(
-    text: str, speaker: str, name: str = "", crisis: dict[str, Any] | None = None
+    text: str,
+    speaker: str,
+    name: str = "",
+    crisis: dict[str, Any] | None = None,
+    in_reply: bool = False,
 ) -> dict[str, Any]:
     """A message shown to the visitor: a person's (``STAFF``, with their first name) or
-    the chat's notice (``NOTICE``), which may carry a crisis card (bot.safety.crisis.card)."""
-    event: dict[str, Any] = {
-        "event": "bot",
-        "text": text,
-        "metadata": {METADATA_KEY: {"from": speaker, "name": name}},
-    }
+    the chat's notice (``NOTICE``), which may carry a crisis card (bot.safety.crisis.card).
+    ``in_reply``: the visitor has it already, in the reply to their message (the widget's
+    polls leave it out; transcripts keep it)."""
+    marker: dict[str, Any] = {"from": speaker, "name": name}
+    if in_reply:
+        marker["in_reply"] = True
+    event: dict[str, Any] = {"event": "bot", "text": text, "metadata": {METADATA_KEY: marker}}
     if crisis is not None:
         event["data"] = {"custom": crisis}
     return event
@@ -58,6 +63,10 @@ def speaker(event: dict[str, Any]) -> dict[str, str] | None:
         return None
     name = marker.get("name")
     return {"from": marker["from"], "name": name if isinstance(name, str) else ""}
+
+
+def in_reply(event: dict[str, Any]) -> bool:
+    return ((event.get("metadata") or {}).get(METADATA_KEY) or {}).get("in_reply") is True
 
 
 def checked(events: Any) -> list[dict[str, Any]]:

@@ -35,6 +35,9 @@ class LiveChat(models.Model):
     class State(models.TextChoices):
         WAITING = "waiting", "waiting for a person"
         JOINED = "joined", "a person has joined"
+        # Being closed: the closing notice is on its way to the conversation; the chat
+        # reads as closed only once the notice is there to show.
+        CLOSING = "closing", "closing"
         CLOSED = "closed", "closed"
 
     class Ending(models.TextChoices):

@@ -35,7 +35,7 @@ from bot.web.tracker import events_after, highest_risk_level, last_event_id
 
 logger = logging.getLogger(__name__)
 
-OPEN = (LiveChat.State.WAITING, LiveChat.State.JOINED)
+OPEN = (LiveChat.State.WAITING, LiveChat.State.JOINED, LiveChat.State.CLOSING)
 # Polls every second would otherwise write "seen" every second: to this much.
 SEEN_RESOLUTION = timedelta(seconds=5)
 SWEEP_INTERVAL_SECONDS = 1.0
@@ -80,8 +80,11 @@ def request(conversation_id: str, region: str) -> Request:
     except IntegrityError:  # a second tab asked at the same moment: one request
         return Request(open_chat(conversation_id), "", after)
     text = wording.text("requested", region, practice=settings.PRACTICE_NAME)
+    # A form the bot was asking stops: what the visitor types while waiting is not its
+    # answers (a name or contact typed for the person would otherwise be taken).
+    asked = [*live_events.STOP_FORM, live_events.message(text, live_events.NOTICE)]
     try:
-        rasa_client.append(conversation_id, [live_events.message(text, live_events.NOTICE)])
+        rasa_client.append(conversation_id, asked)
     except rasa_client.RasaUnreachable:  # the request stands; the queue shows it all the same
         logger.warning("Live chat %s: the 'asked' notice was not added.", chat.pk)
     alerts.enqueue(conversation_id, level, [], reason=StaffAlert.Reason.LIVE_CHAT)
@@ -216,7 +219,7 @@ def live_messages(conversation_id: str, after: int) -> tuple[list[dict], int]:
     for event_id, event in events_after(conversation_id, after):
         latest = event_id
         who = live_events.speaker(event)
-        if who is None:
+        if who is None or live_events.in_reply(event):
             continue
         message = {"id": event_id, "text": event.get("text") or "", **who}
         custom = (event.get("data") or {}).get("custom")
@@ -238,9 +241,10 @@ def _tell_still_waiting(chat: LiveChat) -> None:
 
 
 def _close(chat: LiveChat, ending: str, states: list, key: str, resume: bool) -> None:
-    now = timezone.now()
+    """Claim the chat (CLOSING), add the closing notice (and resume the bot), then mark
+    it CLOSED: a poll never sees it closed before the notice that says why."""
     claimed = LiveChat.objects.filter(pk=chat.pk, state__in=states).update(
-        state=LiveChat.State.CLOSED, ending=ending, closed_at=now
+        state=LiveChat.State.CLOSING
     )
     if not claimed:
         raise NotYours("This chat has already closed.")
@@ -253,7 +257,8 @@ def _close(chat: LiveChat, ending: str, states: list, key: str, resume: bool) ->
     try:
         rasa_client.append(chat.conversation_id, events)
     except rasa_client.RasaUnreachable:
-        LiveChat.objects.filter(pk=chat.pk, state=LiveChat.State.CLOSED).update(
-            state=chat.state, ending="", closed_at=None
-        )
+        LiveChat.objects.filter(pk=chat.pk, state=LiveChat.State.CLOSING).update(state=chat.state)
         raise
+    LiveChat.objects.filter(pk=chat.pk).update(
+        state=LiveChat.State.CLOSED, ending=ending, closed_at=timezone.now()
+    )

@@ -36,7 +36,12 @@ RASA_AWAY = (
 def live_availability(request):
     now = availability()
     return JsonResponse(
-        {"can_join": now.can_join, "staffed_now": now.staffed_now, "hours": now.hours}
+        {
+            "enabled": now.enabled,
+            "can_join": now.can_join,
+            "staffed_now": now.staffed_now,
+            "hours": now.hours,
+        }
     )
 
 
@@ -72,12 +77,22 @@ def live_chat_news(request, conversation_id: str):
     messages, latest = live_chat.live_messages(conversation_id, int(after))
     return JsonResponse(
         {
-            "state": chat.state if chat else "closed",
+            "state": visible_state(chat),
             "responder": chat.responder_name if chat else "",
             "messages": messages,
             "after": latest,
         }
     )
+
+
+def visible_state(chat) -> str:
+    """The state the widget shows: a chat being closed reads as it was until its closing
+    notice is there to show with "closed"."""
+    if chat is None:
+        return "closed"
+    if chat.state == chat.State.CLOSING:
+        return chat.State.JOINED if chat.responder_id else chat.State.WAITING
+    return chat.state
 
 
 @csrf_exempt

@@ -94,3 +94,6 @@ def test_settings_from_the_environment():
     )
     with pytest.raises(ValueError, match="LIVE_CHAT_WAIT_SECONDS"):
         LiveChatSettings.from_environment({"LIVE_CHAT_WAIT_SECONDS": "soon"})
+    # Polls record a responder at most every 5 s: a shorter limit would hand chats back.
+    with pytest.raises(ValueError, match="RESPONDER_AWAY_SECONDS .* at least 15"):
+        LiveChatSettings.from_environment({"RESPONDER_AWAY_SECONDS": "5"})

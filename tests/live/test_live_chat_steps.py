@@ -52,7 +52,8 @@ class StandInRasa:
             self.added.append((conversation_id, events))
 
     def texts(self, conversation_id=VISITOR) -> list[str]:
-        return [e.get("text") for c, events in self.added if c == conversation_id for e in events]
+        added = (e for c, events in self.added if c == conversation_id for e in events)
+        return [e["text"] for e in added if "text" in e]
 
     def kinds(self, conversation_id=VISITOR) -> list[str]:
         return [e["event"] for c, events in self.added if c == conversation_id for e in events]
@@ -272,7 +273,7 @@ def test_a_chat_whose_responder_went_quiet_goes_back_to_the_bot(rasa, staffed):
     assert rasa.kinds()[-1] != "resume"  # seen 30 s ago: still there
     live_chat.sweep(timezone.now() + timedelta(seconds=61))
     assert rasa.kinds()[-1] == "resume"
-    assert "Sam's connection to this chat was lost" in rasa.texts()[-2]
+    assert "Sam's connection to this chat was lost" in rasa.texts()[-1]
     chat.refresh_from_db()
     assert chat.ending == LiveChat.Ending.RESPONDER_AWAY
     assert actions()[-1] == "live_chat.responder_away"
@@ -400,3 +401,51 @@ def test_retention_deletes_an_old_conversation_with_a_persons_messages(events):
     assert tracker_events.senders(events) == {OTHER_VISITOR}
     assert not LiveChat.objects.filter(conversation_id=VISITOR).exists()
     assert not Entry.objects.filter(kind=Entry.Kind.STAFF).exists()
+
+
+def test_a_poll_while_closing_sees_the_chat_open_until_its_notice_is_there(
+    rasa, staffed, monkeypatch
+):
+    sam = on_duty(responder("sam", "Sam"))
+    chat = live_chat.request(VISITOR, "us").chat
+    live_chat.accept(chat.pk, sam)
+    chat.refresh_from_db()
+    seen_while_adding = []
+    add = rasa.append
+
+    def slow_append(conversation_id, events, config=None, session=None):
+        seen_while_adding.append(Client().get(f"/live/{VISITOR}").json()["state"])
+        add(conversation_id, events)
+
+    monkeypatch.setattr(rasa_client, "append", slow_append)
+    live_chat.hand_back(chat, sam)
+    assert seen_while_adding == ["joined"]
+    assert Client().get(f"/live/{VISITOR}").json()["state"] == "closed"
+
+
+def test_asking_stops_a_form_so_words_for_the_person_are_not_its_answers(rasa, staffed):
+    on_duty(responder("sam", "Sam"))
+    live_chat.request(VISITOR, "us")
+    _, asked = rasa.added[-1]
+    assert asked[:2] == list(live_events.STOP_FORM)
+
+
+def test_crisis_help_already_in_the_reply_is_not_polled_again(rasa, staffed, events):
+    from tests import tracker_events
+
+    shown = live_events.message("While they read…", live_events.NOTICE, in_reply=True)
+    staff = live_events.message("Are you safe right now?", live_events.STAFF, "Sam")
+    tracker_events.save(events, VISITOR, [Event.from_parameters(e) for e in (shown, staff)])
+    messages, _ = live_chat.live_messages(VISITOR, 0)
+    assert [m["text"] for m in messages] == ["Are you safe right now?"]
+
+
+def test_availability_says_whether_live_chat_is_on(monkeypatch):
+    monkeypatch.setenv("LIVE_CHAT_HOURS", "")
+    live_chat_settings.cache_clear()
+    try:
+        assert Client().get("/live/availability").json() == {
+            "enabled": False, "can_join": False, "staffed_now": False, "hours": "no hours are set",
+        }  # fmt: skip
+    finally:
+        live_chat_settings.cache_clear()

@@ -29,7 +29,6 @@
   const DOUBLE_ESCAPE_MS = 800;
   const LIVE_POLL_MS = 1000; // while a person from the practice is asked for, or has joined
   const LIVE_RETRY_MS = 5000; // the slowest poll when the web process does not answer
-  const LIVE_CLOSED_POLLS = 3; // closed without its closing notice yet: ask this many times
   const LINK_SCHEMES = ["https:", "tel:", "sms:"];
 
   const config = readConfig(script);
@@ -41,7 +40,7 @@
   let lastEscape = 0;
   // The live chat's poller: ``run`` changes whenever polling stops, so that an answer
   // still on its way is dropped.
-  const livePoll = { run: 0, timer: null, failures: 0, closedPolls: 0 };
+  const livePoll = { run: 0, timer: null, failures: 0 };
 
   // ---- configuration -------------------------------------------------------------
 
@@ -679,11 +678,7 @@
         if (conversation !== state.id) { return; } // cleared or deleted meanwhile
         // While a person has the chat the bot is quiet ([]), but for crisis help at once.
         const messages = (Array.isArray(replies) ? replies : []).map(botMessage).filter(Boolean);
-        messages.forEach(function (message) {
-          if (!(liveOpen() && message.custom && message.custom.crisis && seenTwice("reply", message.text))) {
-            addMessage(message);
-          }
-        });
+        messages.forEach(addMessage);
         watchSilence(messages.some(function (m) { return m.custom && m.custom.crisis; }));
       })
       .catch(function () {
@@ -735,7 +730,7 @@
 
   // ---- live chat: a person from the practice joins the conversation -------------------
 
-  // state.live: {open, after (the last event id seen), state, responder, echoes}, saved
+  // state.live: {open, after (the last event id seen), state, responder}, saved
   // with the conversation so that a reload carries on polling.
   function liveOpen() {
     return Boolean(state.live && state.live.open);
@@ -789,7 +784,7 @@
           });
           return;
         }
-        state.live = { open: true, after: eventId(answer.after), state: answer.state, responder: "", echoes: [] };
+        state.live = { open: true, after: eventId(answer.after), state: answer.state, responder: "" };
         saveState();
         drawLiveBar();
         startLivePolling(0);
@@ -815,7 +810,6 @@
     window.clearTimeout(livePoll.timer);
     livePoll.timer = null;
     livePoll.failures = 0;
-    livePoll.closedPolls = 0;
   }
 
   function pollLive(run) {
@@ -850,18 +844,15 @@
   function showLiveNews(news) {
     const live = state.live;
     const messages = Array.isArray(news.messages) ? news.messages : [];
-    let lastWasNotice = false;
     messages.forEach(function (entry) {
       if (!entry || typeof entry !== "object" || (entry.from !== "staff" && entry.from !== "notice")) {
         return;
       }
       if (eventId(entry.id) && eventId(entry.id) <= eventId(live.after)) { return; } // drawn already
-      lastWasNotice = entry.from === "notice";
       const message = { from: entry.from, text: typeof entry.text === "string" ? entry.text : "" };
       if (entry.from === "staff") { message.name = typeof entry.name === "string" ? entry.name : ""; }
       if (entry.from === "notice" && entry.custom && typeof entry.custom === "object") {
         message.custom = entry.custom;
-        if (entry.custom.crisis && seenTwice("poll", message.text)) { return; }
       }
       if (message.text || message.custom) { addMessage(message); }
     });
@@ -873,30 +864,11 @@
       drawLiveBar();
       return true;
     }
-    // Closed. Its closing notice ("… has handed you back") can land a moment after the
-    // state changes: ask again a few times until it is here.
+    // Closed: the server says so only once the closing notice is there, drawn above.
     live.open = false;
     live.state = "closed";
     saveState();
     drawLiveBar();
-    livePoll.closedPolls += 1;
-    return !lastWasNotice && livePoll.closedPolls < LIVE_CLOSED_POLLS;
-  }
-
-  // Crisis help sent while a person has the chat comes twice: at once in the bot's reply,
-  // and as the chat's notice when polled. Drawn once, whichever comes first.
-  function seenTwice(source, text) {
-    const live = state.live;
-    live.echoes = Array.isArray(live.echoes) ? live.echoes : [];
-    for (let i = 0; i < live.echoes.length; i += 1) {
-      if (live.echoes[i].text === text && live.echoes[i].from !== source) {
-        live.echoes.splice(i, 1);
-        saveState();
-        return true;
-      }
-    }
-    live.echoes = live.echoes.concat([{ from: source, text: text }]).slice(-10);
-    saveState();
     return false;
   }
 
