@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bot.web import live_views, views
+from bot.web import live_views, notes_views, views
 
 admin.site.site_header = "Lantern staff administration"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("privacy", views.privacy, name="privacy"),
     path("healthz", views.health, name="health"),
     path("privacy/delete-conversation", views.delete_conversation, name="delete-conversation"),
+    path("notes/screen", notes_views.screen_note, name="notes-screen"),
     path("live/availability", live_views.live_availability, name="live-availability"),
     path("live/request", live_views.request_live_chat, name="live-request"),
     path("live/<str:conversation_id>", live_views.live_chat_news, name="live-news"),
