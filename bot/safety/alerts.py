@@ -176,7 +176,7 @@ def alert_body(alert: StaffAlert, console_url: str) -> dict:
     conversation = quote(alert.conversation_id, safe="")
     return {
         "alert_id": str(alert.id),
-        "reason": alert.reason,
+        "reason": str(alert.reason),
         "level": alert.level,
         "categories": [category for category in categories if isinstance(category, str)],
         "conversation_url": f"{console_url.rstrip('/')}/console/conversations/{conversation}/",

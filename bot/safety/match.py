@@ -221,7 +221,9 @@ class _AnchoredMatchers:
         for word in anchor:
             groups = self.by_word.setdefault(word, {})
             if others not in groups:
-                groups[others] = Matcher(self.vocab)
+                # spaCy's check of each pattern took 15 s of every process's start; the
+                # patterns are checked once, by tests/safety/test_screen_steps.py.
+                groups[others] = Matcher(self.vocab, validate=False)
             groups[others].add(rule_id, [spec])
             self.reach[word] = max(self.reach.get(word, 0), len(spec))
 

@@ -270,7 +270,8 @@ def bracket_phrases(pattern: str, known: set[str]) -> str:
     """Write a known phrase spelled out as plain words ("how strong") as one alternative.
     Words already in brackets stay as they are: brackets do not nest."""
     segments = re.split(r"(\([^()]*\))", pattern)
-    for phrase in sorted(known, key=len, reverse=True):
+    present = (phrase for phrase in known if phrase in pattern)  # the rest change nothing
+    for phrase in sorted(present, key=len, reverse=True):
         segments = [
             segment
             if segment.startswith("(")

@@ -18,7 +18,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from bot.limits import TokenBuckets, max_body_bytes
-from bot.safety.screen import default_screen
 from bot.web.console.client_address import client_ip_address
 
 MAX_ENTRY_CHARS = 8000  # longer than a chat message: the screen reads all of it
@@ -44,5 +43,7 @@ def screen_note(request):
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text.strip():
         return JsonResponse({"error": 'Send JSON {"text": "<the entry>"}.'}, status=400)
+    from bot.safety.screen import default_screen  # spaCy: loaded at the first entry only
+
     result = default_screen().screen(text[:MAX_ENTRY_CHARS])
     return JsonResponse({"level": result.level})

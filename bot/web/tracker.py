@@ -152,11 +152,23 @@ def _risk_level(event_json: str) -> int:
     return LEVELS.index(event["value"])
 
 
+_events_table_seen = False
+
+
+def _no_events_table(connection) -> bool:
+    """Whether Rasa has not made its events table yet (asked until it has: polls call
+    this every second, and the catalogue query is not free)."""
+    global _events_table_seen
+    if not _events_table_seen:
+        _events_table_seen = EVENTS_TABLE in connection.introspection.table_names()
+    return not _events_table_seen
+
+
 def events_after(conversation_id: str, after: int, limit: int = 500) -> list[tuple[int, dict]]:
     """The conversation's events with ids above ``after`` (oldest first), as JSON objects;
     rows that are not JSON objects are left out. One indexed read (sender_id, id)."""
     connection = connections[TRACKER_ALIAS]
-    if EVENTS_TABLE not in connection.introspection.table_names():
+    if _no_events_table(connection):
         return []
     with connection.cursor() as cursor:
         cursor.execute(
@@ -179,7 +191,7 @@ def events_after(conversation_id: str, after: int, limit: int = 500) -> list[tup
 def last_event_id(conversation_id: str) -> int:
     """The id of the conversation's latest event (0 when it has none)."""
     connection = connections[TRACKER_ALIAS]
-    if EVENTS_TABLE not in connection.introspection.table_names():
+    if _no_events_table(connection):
         return 0
     with connection.cursor() as cursor:
         cursor.execute(
@@ -192,7 +204,7 @@ def last_event_id(conversation_id: str) -> int:
 def highest_risk_level(conversation_id: str) -> str:
     """The highest level the crisis replies set in the conversation (its `risk_level` slot)."""
     connection = connections[TRACKER_ALIAS]
-    if EVENTS_TABLE not in connection.introspection.table_names():
+    if _no_events_table(connection):
         return LEVELS[0]
     with connection.cursor() as cursor:
         cursor.execute(

@@ -28,11 +28,17 @@ def test_the_body_says_who_and_why_and_never_what_they_wrote():
     body = alerts.alert_body(an_alert(), "https://practice.example/")
     assert body == {
         "alert_id": "00000000-0000-4000-8000-000000000001",
+        "reason": "risk",
         "level": "high",
         "categories": ["suicide"],
         "conversation_url": "https://practice.example/console/conversations/abc123/",
         "raised_at": "2025-03-04T10:17:05+00:00",
     }
+
+
+def test_a_request_for_a_person_says_so():
+    body = alerts.alert_body(an_alert(reason="live_chat", level="none"), "https://p.example")
+    assert (body["reason"], body["level"]) == ("live_chat", "none")
 
 
 def test_a_malformed_categories_value_still_gives_a_body():

@@ -6,10 +6,11 @@ behind nginx, PostgreSQL, Redis).
 First `make bench`'s visitors talk to the bot alone (locust, pausing 0.5-1.5 s to read,
 as people do); then the same run again while VISITORS visitors are in live chats with
 RESPONDERS responders. Each chat's visitor polls for news once a second, as the widget
-does, and writes every few seconds; each responder keeps the live view open (the queue
-and each of their chats polled once a second, as the console does) and writes to each
-chat every few seconds. A message's delivery time runs from the moment its sender
-starts sending to the moment the other side's poll brings it back.
+does, and writes every 8-16 s; each responder keeps the live view open (its queue
+polled once a second) and a page for each of their chats (polled once a second, as the
+console does), and writes to each chat every 8-16 s. A message's delivery time runs
+from the moment its sender starts sending to the moment the other side's poll brings
+it back.
 
 Last lines:
     bench-handoff: staff_to_widget p50_ms= p95_ms= n=
@@ -34,7 +35,9 @@ from tests.support.stack import csrf
 from tests.tools.bench_load import LOCUST, WEBHOOK, line, load, run_locust, warm_up
 
 POLL_SECONDS = 1.0  # the widget's and the console's polling interval
-WRITE_EVERY_SECONDS = (2.0, 4.0)  # how often each side writes, at random in this range
+# How often each side of a chat writes, at random in this range: a person reads and
+# types, so a live chat is slower than a visitor tapping through the bot's buttons.
+WRITE_EVERY_SECONDS = (8.0, 16.0)
 PASSWORD = "a long benchmark password 42"
 
 
@@ -99,13 +102,21 @@ class LiveChats:
             )  # fmt: skip
             self._console_post(session, f"/console/live/{chat}/accept", {})
             self.chats[number % responders].append(chat)
-        self.threads = [
-            threading.Thread(target=self._visitor, args=(visitor,), daemon=True)
-            for visitor in self.visitors
-        ] + [
-            threading.Thread(target=self._responder, args=(number,), daemon=True)
-            for number in range(responders)
-        ]
+        self.threads = (
+            [
+                threading.Thread(target=self._visitor, args=(visitor,), daemon=True)
+                for visitor in self.visitors
+            ]
+            + [
+                threading.Thread(target=self._live_view, args=(number,), daemon=True)
+                for number in range(responders)
+            ]
+            + [
+                threading.Thread(target=self._chat_page, args=(number, chat), daemon=True)
+                for number, chats in self.chats.items()
+                for chat in chats
+            ]
+        )
 
     def start(self) -> None:
         self.running.set()
@@ -156,28 +167,34 @@ class LiveChats:
                 self.errors.append(f"visitor: {type(error).__name__}")
             time.sleep(POLL_SECONDS)
 
-    def _responder(self, number: int) -> None:
-        session, chats = self.sessions[number], self.chats[number]
-        after = dict.fromkeys(chats, 0)
-        next_write = {chat: next_time() for chat in chats}
+    def _live_view(self, number: int) -> None:
+        """The responder's live view: its queue poll keeps them on duty."""
         while self.running.is_set():
             try:
-                self._queue(session)  # the live view's own poll keeps them on duty
-                for chat in chats:
-                    url = f"{self.web}/console/live/{chat}/chat.json?after={after[chat]}"
-                    news = session.get(url, timeout=30).json()
-                    after[chat] = news["after"]
-                    for entry in news["lines"]:
-                        if entry["from"] == "visitor":
-                            self.deliveries.seen("visitor_to_console", entry["text"])
-                    if time.monotonic() >= next_write[chat]:
-                        token = secrets.token_hex(8)
-                        self.deliveries.sending(token)
-                        text = f"a reply from staff {token}"
-                        self._console_post(session, f"/console/live/{chat}/say", {"text": text})
-                        next_write[chat] = next_time()
+                self._queue(self.sessions[number])
             except (requests.RequestException, ValueError, KeyError) as error:
-                self.errors.append(f"responder: {type(error).__name__}")
+                self.errors.append(f"live view: {type(error).__name__}")
+            time.sleep(POLL_SECONDS)
+
+    def _chat_page(self, number: int, chat: int) -> None:
+        """One chat's page in the responder's browser: polled once a second, written to."""
+        session, after, next_write = self.sessions[number], 0, next_time()
+        while self.running.is_set():
+            try:
+                url = f"{self.web}/console/live/{chat}/chat.json?after={after}"
+                news = session.get(url, timeout=30).json()
+                after = news["after"]
+                for entry in news["lines"]:
+                    if entry["from"] == "visitor":
+                        self.deliveries.seen("visitor_to_console", entry["text"])
+                if time.monotonic() >= next_write:
+                    token = secrets.token_hex(8)
+                    self.deliveries.sending(token)
+                    text = f"a reply from staff {token}"
+                    self._console_post(session, f"/console/live/{chat}/say", {"text": text})
+                    next_write = next_time()
+            except (requests.RequestException, ValueError, KeyError) as error:
+                self.errors.append(f"chat page: {type(error).__name__}")
             time.sleep(POLL_SECONDS)
 
 
