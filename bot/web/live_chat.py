@@ -41,6 +41,7 @@ SEEN_RESOLUTION = timedelta(seconds=5)
 SWEEP_INTERVAL_SECONDS = 1.0
 _sweep_lock = threading.Lock()
 _last_sweep = 0.0
+_recorded_lately: dict[int, float] = {}  # responder's user id -> when this process wrote
 VISITOR = "visitor"
 SYSTEM = "live chat"  # the actor of steps nobody took: a long wait, a lost responder
 
@@ -158,27 +159,33 @@ def leave(conversation_id: str) -> LiveChat | None:
 
 def visitor_polled(chat: LiveChat, now: datetime | None = None) -> None:
     now = now or timezone.now()
-    LiveChat.objects.filter(pk=chat.pk, visitor_seen_at__lt=now - SEEN_RESOLUTION).update(
-        visitor_seen_at=now
-    )
+    if chat.visitor_seen_at >= now - SEEN_RESOLUTION:
+        return  # recorded lately (the row was just read): no write
+    LiveChat.objects.filter(pk=chat.pk).update(visitor_seen_at=now)
 
 
 def responder_polled(user, now: datetime | None = None) -> None:
-    """The responder's console asked for news: they are still there."""
+    """The responder's console asked for news: they are still there. Written at most
+    every SEEN_RESOLUTION by this process (each of their pages polls every second)."""
     now = now or timezone.now()
+    if _recorded_lately.get(user.pk, 0.0) > time.monotonic() - SEEN_RESOLUTION.total_seconds():
+        return
     stale = Q(seen_at__isnull=True) | Q(seen_at__lt=now - SEEN_RESOLUTION)
     if not ResponderDuty.objects.filter(stale, user=user).update(seen_at=now):
         ResponderDuty.objects.get_or_create(user=user, defaults={"seen_at": now})
+    _recorded_lately[user.pk] = time.monotonic()
 
 
-def sweep_now_and_then() -> None:
-    """``sweep``, at most once a second in this process: every poll calls it."""
+def sweep_now_and_then() -> bool:
+    """``sweep``, at most once a second in this process (every poll calls it); whether
+    it ran."""
     global _last_sweep
     with _sweep_lock:
         if time.monotonic() - _last_sweep < SWEEP_INTERVAL_SECONDS:
-            return
+            return False
         _last_sweep = time.monotonic()
     sweep()
+    return True
 
 
 def sweep(now: datetime | None = None) -> None:

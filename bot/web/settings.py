@@ -167,9 +167,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # uses. Django never migrates it (bot.web.routers); the web process only reads it,
 # except to erase a conversation its visitor asked to delete.
 DATABASES["tracker"] = dj_database_url.parse(
-    os.environ.get("TRACKER_DB_URL") or f"sqlite:///{VAR_DIR / 'tracker.db'}"
+    os.environ.get("TRACKER_DB_URL") or f"sqlite:///{VAR_DIR / 'tracker.db'}",
+    # Kept open between requests, as the default database is: live chat's polls read it
+    # every second, and a new PostgreSQL connection each time cost more than the read.
+    conn_max_age=60,
+    conn_health_checks=True,
 )
 if DATABASES["tracker"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["tracker"]["CONN_MAX_AGE"] = 0
     DATABASES["tracker"]["OPTIONS"] = {"timeout": 20}
     DATABASES["tracker"]["TEST"] = {"NAME": str(VAR_DIR / "test_tracker.db")}
 else:  # tests may point both aliases at one server and database: keep their test copies apart

@@ -32,7 +32,15 @@ from pathlib import Path
 import requests
 
 from tests.support.stack import csrf
-from tests.tools.bench_load import LOCUST, WEBHOOK, line, load, run_locust, warm_up
+from tests.tools.bench_load import (
+    LOCUST,
+    WEBHOOK,
+    MemorySampler,
+    line,
+    load,
+    run_locust,
+    warm_up,
+)
 
 POLL_SECONDS = 1.0  # the widget's and the console's polling interval
 # How often each side of a chat writes, at random in this range: a person reads and
@@ -215,14 +223,22 @@ def main() -> None:
     with ProductionStack(out, instances=2) as stack:
         host = stack.url("nginx")
         warm_up(host + WEBHOOK)
+        sampler = MemorySampler(stack)
+        sampler.start()
         alone = run_locust(host, args.users, args.seconds, args.think, out)
+        _, cpu = sampler.stop()
         line("bench-handoff: bot alone", users=args.users, **alone)
+        line("bench-handoff: bot alone cpu_s", **cpu)
         chats = LiveChats(stack, args.visitors, args.responders)
         chats.start()
         time.sleep(5)  # every poller running
+        sampler = MemorySampler(stack)
+        sampler.start()
         busy = run_locust(host, args.users, args.seconds, args.think, out)
+        _, cpu = sampler.stop()
         chats.stop()
         line("bench-handoff: bot with live chats", users=args.users, **busy)
+        line("bench-handoff: with live chats cpu_s", **cpu)
     for direction, delays in chats.deliveries.delays_ms.items():
         print(
             f"bench-handoff: {direction} p50_ms={round(percentile(delays, 0.5))} "

@@ -30,7 +30,7 @@ RASA_AWAY = "The chat service (Rasa) cannot be reached, so nothing was sent. Try
 @staff(LIVE_CHAT_PERMISSION)
 def live(request):
     live_chat.responder_polled(request.user)
-    duty = ResponderDuty.objects.get(user=request.user)
+    duty, _ = ResponderDuty.objects.get_or_create(user=request.user)
     return render(request, "console/live.html", {"duty": duty, "now": availability()})
 
 
@@ -113,8 +113,8 @@ def chat_json(request, chat_id: int):
         return JsonResponse({"error": "'after' must be an event id."}, status=400)
     now = timezone.now()
     live_chat.responder_polled(request.user, now)
-    live_chat.sweep_now_and_then()
-    chat.refresh_from_db()
+    if live_chat.sweep_now_and_then():
+        chat.refresh_from_db()  # the sweep may have closed it
     lines, latest = [], int(after)
     for event_id, event in events_after(chat.conversation_id, int(after)):
         latest = event_id
