@@ -11,8 +11,6 @@ The widget polls the third every second while a request is open.
 
 from __future__ import annotations
 
-import json
-
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -22,7 +20,7 @@ from bot.live import rasa_client
 from bot.live.availability import availability
 from bot.regions import normalise_region
 from bot.web import live_chat
-from bot.web.views import WIDGET_CONVERSATION_ID
+from bot.web.views import WIDGET_CONVERSATION_ID, json_body, widget_conversation
 
 BAD_ID = 'Send the 32 hex digits the widget made as "conversation_id".'
 RASA_AWAY = (
@@ -48,12 +46,9 @@ def live_availability(request):
 @csrf_exempt
 @require_POST
 def request_live_chat(request):
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        body = None
-    conversation_id = body.get("conversation_id") if isinstance(body, dict) else None
-    if not isinstance(conversation_id, str) or not WIDGET_CONVERSATION_ID.match(conversation_id):
+    body = json_body(request)
+    conversation_id = widget_conversation(body)
+    if conversation_id is None:
         return JsonResponse({"error": BAD_ID}, status=400)
     region = normalise_region(body.get("region")) or "intl"
     asked = live_chat.request(conversation_id, region)

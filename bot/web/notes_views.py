@@ -10,8 +10,6 @@ length), and an error names only what was wrong with the request.
 
 from __future__ import annotations
 
-import json
-
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from bot.limits import TokenBuckets, max_body_bytes
 from bot.web.console.client_address import client_ip_address
+from bot.web.views import json_body
 
 MAX_ENTRY_CHARS = 8000  # longer than a chat message: the screen reads all of it
 # Per address: a person saves an entry now and then; a burst allows a few quick edits.
@@ -36,11 +35,7 @@ def screen_note(request):
         )
     if len(request.body) > max_body_bytes():
         return JsonResponse({"error": "The entry is too long to check."}, status=413)
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        body = None
-    text = body.get("text") if isinstance(body, dict) else None
+    text = json_body(request).get("text")
     if not isinstance(text, str) or not text.strip():
         return JsonResponse({"error": 'Send JSON {"text": "<the entry>"}.'}, status=400)
     from bot.safety.screen import default_screen  # spaCy: loaded at the first entry only

@@ -26,6 +26,21 @@ from bot.web.tracker import ConversationBusy
 WIDGET_CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
+def json_body(request) -> dict:
+    """The request's body as a JSON object; {} when it is not one."""
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def widget_conversation(body: dict) -> str | None:
+    """The body's "conversation_id" when it is one the widget made."""
+    value = body.get("conversation_id")
+    return value if isinstance(value, str) and WIDGET_CONVERSATION_ID.match(value) else None
+
+
 def widget_settings() -> dict:
     """The data attributes of the widget's script tag on this site's pages."""
     return {
@@ -83,12 +98,8 @@ def health(request):
 @require_POST
 def delete_conversation(request):
     """Erase a conversation from the tracker store and the console at its visitor's request."""
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        body = None
-    conversation_id = body.get("conversation_id") if isinstance(body, dict) else None
-    if not isinstance(conversation_id, str) or not WIDGET_CONVERSATION_ID.match(conversation_id):
+    conversation_id = widget_conversation(json_body(request))
+    if conversation_id is None:
         return JsonResponse(
             {"error": 'Send JSON {"conversation_id": "<the 32 hex digits the widget made>"}.'},
             status=400,

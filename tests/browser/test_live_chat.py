@@ -9,11 +9,10 @@ they are no longer available when their test ends).
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.conftest import open_widget_page
-from tests.browser.widget import DESKTOP
+from tests.browser.widget import DESKTOP, serious_violations
 from tests.support.stack import PROJECT_DIR, Stack
 
 pytestmark = pytest.mark.browser
@@ -76,15 +75,6 @@ def join_from_the_queue(page):
     waiting.get_by_role("button", name="Join this chat").click()
     expect(page).to_have_url(re.compile(r"/console/live/\d+/$"))
     expect(page.locator("#live-chat-status")).to_contain_text("You are in this chat", timeout=SOON)
-
-
-def serious_violations(page):
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def type_to_the_person(widget, text):

@@ -5,11 +5,10 @@ import re
 import sqlite3
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.conftest import open_widget_page
-from tests.browser.widget import PHONE, ZOOM_200, Widget
+from tests.browser.widget import PHONE, ZOOM_200, Widget, serious_violations
 from tests.support.stack import PROJECT_DIR
 
 pytestmark = pytest.mark.browser
@@ -28,15 +27,6 @@ def audit_entries(stack, conversation_id):
     with sqlite3.connect(stack.var_dir / "web.db") as db:
         query = "SELECT action, detail FROM web_auditevent WHERE target = ?"
         return db.execute(query, [conversation_id]).fetchall()
-
-
-def serious_violations(page):
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_greets_as_an_ai_and_answers_a_message(widget):
