@@ -449,3 +449,20 @@ def test_availability_says_whether_live_chat_is_on(monkeypatch):
         }  # fmt: skip
     finally:
         live_chat_settings.cache_clear()
+
+
+def test_exports_say_which_messages_a_person_from_the_practice_wrote(events, staffed):
+    import csv
+    import io
+
+    from tests import tracker_events
+
+    staff = live_events.message("Hi, I'm Sam. Call us on 555-0134.", live_events.STAFF, "Sam")
+    tracker_events.chat(events, VISITOR)
+    tracker_events.save(events, VISITOR, [Event.from_parameters(staff)])
+    client = Client()
+    client.force_login(responder("rita", role="reviewer"))
+    body = b"".join(client.get("/console/export?format=csv").streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [row["speaker"] for row in rows] == ["visitor", "bot", "staff"]
+    assert rows[-1]["text"] == "Hi, I'm [name]. Call us on [phone]."  # redacted like the rest

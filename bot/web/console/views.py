@@ -221,10 +221,15 @@ class UnredactedExportForm(forms.Form):
     reason = forms.CharField(min_length=10, max_length=500, widget=forms.Textarea)
 
 
+# Who said it, in exports: a person from the practice in a live chat is "staff".
+SPEAKERS = {Entry.Kind.USER: "visitor", Entry.Kind.BOT: "bot", Entry.Kind.STAFF: "staff"}
+
+
 def _export_rows(conversations, redacted: bool):
     entries = (
         Entry.objects.filter(
-            conversation__in=conversations, kind__in=[Entry.Kind.USER, Entry.Kind.BOT]
+            conversation__in=conversations,
+            kind__in=[Entry.Kind.USER, Entry.Kind.BOT, Entry.Kind.STAFF],
         )
         .select_related("conversation")
         .order_by("conversation_id", "event_id")
@@ -234,7 +239,7 @@ def _export_rows(conversations, redacted: bool):
         yield {
             "conversation_id": entry.conversation.conversation_id,
             "at": entry.at.isoformat(),
-            "speaker": "visitor" if entry.kind == Entry.Kind.USER else "bot",
+            "speaker": SPEAKERS[entry.kind],
             "text": redact(entry.text, region) if redacted else entry.text,
             "intent": entry.intent,
             "risk_level": entry.level,
