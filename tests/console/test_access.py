@@ -108,6 +108,30 @@ def test_sessions_end_when_idle(settings):
     assert settings.SESSION_COOKIE_HTTPONLY
 
 
+def test_an_idle_session_is_extended_by_requests_at_most_once_a_minute(reviewer, monkeypatch):
+    """Each request pushes the end of the session back (an idle timeout), but a page that
+    asks every second writes the session table once a minute, not every second."""
+    from django.contrib.sessions.models import Session
+
+    from bot.web import middleware
+
+    client = logged_in(reviewer)
+    now = [1_000_000.0]
+    monkeypatch.setattr(middleware.time, "time", lambda: now[0])
+
+    def expiry():
+        return Session.objects.get(session_key=client.session.session_key).expire_date
+
+    client.get("/console/queue/")
+    first = expiry()
+    now[0] += 30
+    client.get("/console/queue/")
+    assert expiry() == first  # 30 s later: not written again
+    now[0] += 31
+    client.get("/console/queue/")
+    assert expiry() > first  # past the minute: extended
+
+
 @pytest.mark.parametrize("conversation_id", ["a", "0f" * 16, "fuzz-0", "a:b@c.d", "x" * 128])
 def test_every_conversation_id_the_channel_accepts_has_a_console_url(conversation_id):
     from django.urls import resolve, reverse
