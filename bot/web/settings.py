@@ -81,7 +81,7 @@ MIDDLEWARE = [
 # Staff console: Argon2 passwords, lock-out after repeated failures, short idle sessions.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "bot.web.console.backends.RecentPermissionsBackend",  # ModelBackend, kept for 5 s
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -146,3 +146,25 @@ def test_every_conversation_id_the_channel_accepts_has_a_console_url(conversatio
 @pytest.mark.parametrize("path", ["/console/conversations/../", "/console/conversations/.x/"])
 def test_what_the_channel_refuses_is_no_conversation_url(admin_client, path):
     assert admin_client.get(path).status_code == 404
+
+
+def test_a_role_taken_away_takes_effect_at_once_here_and_within_seconds_elsewhere(
+    reviewer, monkeypatch
+):
+    from django.contrib.auth.models import Group
+
+    from bot.web.console import backends
+
+    client = logged_in(reviewer)
+    assert client.get("/console/queue/").status_code == 200
+    reviewer.groups.remove(Group.objects.get(name="reviewer"))  # through the admin, say
+    assert client.get("/console/queue/").status_code == 403
+
+    reviewer.groups.add(Group.objects.get(name="reviewer"))
+    assert client.get("/console/queue/").status_code == 200
+    # Another web worker took the role away (no signal reaches this process):
+    reviewer.groups.through.objects.filter(user=reviewer).delete()
+    assert client.get("/console/queue/").status_code == 200  # remembered for a few seconds
+    later = backends.time.monotonic() + backends.PERMISSIONS_TTL_SECONDS + 1
+    monkeypatch.setattr(backends.time, "monotonic", lambda: later)
+    assert client.get("/console/queue/").status_code == 403

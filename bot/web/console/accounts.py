@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from bot.web.console.audit import record
+from bot.web.console.backends import forget_permissions
 from bot.web.console.roles import ROLES, ensure_roles
 from bot.web.middleware import current_request
 
@@ -338,3 +339,13 @@ def connect() -> None:
         m2m_changed.connect(
             _membership_changed, sender=through, dispatch_uid=f"{uid}.{through.__name__}"
         )
+    # Any change to who holds what: the permissions this process remembers are stale.
+    for sender in (User, Group):
+        post_save.connect(_forget, sender=sender, dispatch_uid=f"{uid}.{sender.__name__}.forget")
+        post_delete.connect(_forget, sender=sender, dispatch_uid=f"{uid}.{sender.__name__}.gone")
+    for through in RELATIONS:
+        m2m_changed.connect(_forget, sender=through, dispatch_uid=f"{uid}.{through.__name__}.f")
+
+
+def _forget(**kwargs) -> None:
+    forget_permissions()
