@@ -8,10 +8,12 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import open_widget_page
 from tests.browser.widget import serious_violations
+from tests.support.stack import PROJECT_DIR
 
 pytestmark = pytest.mark.browser
 
 EXIT_URL = "https://www.google.com/"  # QUICK_EXIT_URL's default
+SCREENSHOTS = PROJECT_DIR / "var" / "screenshots"
 STRICT_POLICY = [
     "default-src 'self'",
     "script-src 'self'",
@@ -175,6 +177,25 @@ def test_no_serious_accessibility_violations_with_my_notes_open(notes_widget):
     expect(page.get_by_role("group", name="Help after your entry")).to_be_visible()
     page.locator(".lantern-notes-open").first.click()
     assert serious_violations(page) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "my-notes.png", full_page=True)
+
+
+def test_deleting_the_conversation_deletes_the_notes(notes_widget):
+    page = notes_widget.page
+    page.get_by_role("switch", name="Keep my notes on this device").check()
+    write_entry(page, "Something private")
+    page.get_by_role("button", name="Close my notes").click()
+    expect(page.get_by_role("button", name="My notes")).to_be_focused()
+
+    page.get_by_role("button", name="Options").click()
+    page.get_by_role("button", name="Delete my conversation").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Your notes on this device are deleted too")
+    dialog.get_by_role("button", name="Delete it").click()
+
+    expect(page.locator(".lantern-status")).not_to_have_text("")
+    assert stored_notes(page) is None
 
 
 def test_the_pages_policy_stays_strict(web_only, browser_context):
