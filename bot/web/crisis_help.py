@@ -1,7 +1,9 @@
-"""The widget's own copy of the crisis services, so "Get help now" works with the bot down.
+"""The widget's own copies of data: the crisis services, and the journal's prompts.
 
-The widget ships `static/lantern/crisis-help.json`, generated from data/resources and
-bot.regions (its region picker's names) by `make widget-help`; a test fails when the
+The widget ships `static/lantern/crisis-help.json` (so "Get help now" works with the bot
+down), generated from data/resources and bot.regions (its region picker's names), and
+`static/lantern/journal-prompts.json` (for My notes), generated from
+data/content/journal_prompts.yml, both by `make widget-help`; a test fails when either
 file is out of date.
 """
 
@@ -11,10 +13,15 @@ import json
 import sys
 from pathlib import Path
 
+import yaml
+
 from bot.regions import REGION_NAMES
 from bot.safety.resources import LOCAL_EMERGENCY_ADVICE, CrisisResources
 
-STATIC_FILE = Path(__file__).resolve().parent / "static" / "lantern" / "crisis-help.json"
+STATIC_DIR = Path(__file__).resolve().parent / "static" / "lantern"
+STATIC_FILE = STATIC_DIR / "crisis-help.json"
+JOURNAL_FILE = STATIC_DIR / "journal-prompts.json"
+JOURNAL_PROMPTS = Path(__file__).resolve().parents[2] / "data" / "content" / "journal_prompts.yml"
 
 
 def crisis_help(resources: CrisisResources | None = None) -> dict:
@@ -33,10 +40,30 @@ def crisis_help(resources: CrisisResources | None = None) -> dict:
     }
 
 
+def journal_prompts(path: Path = JOURNAL_PROMPTS) -> dict:
+    """The journal's groups and prompts, in the file's order, as the widget offers them."""
+    groups = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    return {
+        "groups": [
+            {
+                "id": group["id"],
+                "title": group["title"],
+                "about": group["about"],
+                "prompts": [
+                    {"id": prompt["id"], "text": prompt["text"], "source": prompt["source"]}
+                    for prompt in group["prompts"]
+                ],
+            }
+            for group in groups
+        ]
+    }
+
+
 def render(data: dict) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
 if __name__ == "__main__":
-    STATIC_FILE.write_text(render(crisis_help()), encoding="utf-8")
-    sys.stdout.write(f"wrote {STATIC_FILE}\n")
+    for target, data in ((STATIC_FILE, crisis_help()), (JOURNAL_FILE, journal_prompts())):
+        target.write_text(render(data), encoding="utf-8")
+        sys.stdout.write(f"wrote {target}\n")

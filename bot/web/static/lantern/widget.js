@@ -12,6 +12,11 @@
  * Everything from the bot or the visitor is drawn with textContent; links come only
  * from structured payloads and only as https:, tel: or sms:. The crisis services are
  * a static file shipped beside this script, so "Get help now" works with the bot down.
+ *
+ * My notes: a private journal. Its entries are kept only on this device, in localStorage
+ * under "lantern-notes", and only while the visitor turns keeping on; each saved entry is
+ * sent once to the web process's /notes/screen to be checked for risk (it keeps nothing),
+ * and never to the chat.
  */
 (function () {
   "use strict";
@@ -22,6 +27,12 @@
   }
 
   const STORAGE_KEY = "lantern";
+  const NOTES_KEY = "lantern-notes"; // localStorage, only while "Keep my notes" is on
+  const MAX_ENTRY_CHARS = 8000; // what /notes/screen reads (bot/web/notes_views.py)
+  const MAX_NOTES = 500;
+  const SCREEN_TIMEOUT_MS = 30000;
+  // Asked when a saved entry is flagged, as a counsellor would ask it.
+  const DIRECT_QUESTION = "Are you thinking about suicide or about hurting yourself?";
   const MAX_MESSAGE_CHARS = 4000; // the REST channel's limit (bot/messages.py)
   const MAX_KEPT_MESSAGES = 200;
   const REPLY_TIMEOUT_MS = 30000;
@@ -38,6 +49,8 @@
   let sending = Promise.resolve();
   let pacer = null; // the running breathing pacer, if any
   let lastEscape = 0;
+  let journalPrompts = null; // journal-prompts.json, fetched when My notes first opens
+  let notes = loadNotes(); // {keep, entries}: entries are in memory only while keep is off
   // The live chat's poller: ``run`` changes whenever polling stops, so that an answer
   // still on its way is dropped.
   const livePoll = { run: 0, timer: null, failures: 0 };
@@ -106,6 +119,46 @@
       // nothing to remove
     }
     state = freshState();
+  }
+
+  // ---- private notes (this device only, and only while keeping is on) ---------------
+
+  function loadNotes() {
+    try {
+      const saved = JSON.parse(localStorage.getItem(NOTES_KEY));
+      if (saved && saved.keep === true && Array.isArray(saved.entries)) {
+        return { keep: true, entries: saved.entries.filter(validEntry) };
+      }
+    } catch (error) {
+      // unreadable or blocked storage: nothing is kept
+    }
+    return { keep: false, entries: [] };
+  }
+
+  function validEntry(entry) {
+    return Boolean(entry) && typeof entry === "object" && typeof entry.id === "string" &&
+      typeof entry.text === "string" && typeof entry.time === "string";
+  }
+
+  // Returns whether the notes are where the visitor asked (false: storage is blocked or full).
+  function saveNotes() {
+    notes.entries = notes.entries.slice(-MAX_NOTES);
+    if (!notes.keep) { return true; }
+    try {
+      localStorage.setItem(NOTES_KEY, JSON.stringify(notes));
+      return true;
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function forgetNotes() {
+    try {
+      localStorage.removeItem(NOTES_KEY);
+    } catch (error) {
+      // nothing to remove
+    }
+    notes = { keep: false, entries: [] };
   }
 
   // ---- small DOM helpers ---------------------------------------------------------
@@ -205,10 +258,16 @@
   menuButton.setAttribute("aria-controls", "lantern-menu");
   const closeButton = button("Close", "lantern-close", function () { setOpen(false); });
   closeButton.setAttribute("aria-label", "Close the chat");
+  const notesButton = button("My notes", "lantern-notes-button", function () {
+    showNotes(notesPanel.hidden);
+  });
+  notesButton.setAttribute("aria-expanded", "false");
+  notesButton.setAttribute("aria-controls", "lantern-notes");
   const headerActions = el("div", "lantern-header-actions");
   headerActions.append(
     button("Get help now", "lantern-help-button", function () { showHelp(helpPanel.hidden); }),
     button("Quick exit", "lantern-exit-button", quickExit),
+    notesButton,
     menuButton,
     closeButton
   );
@@ -231,6 +290,11 @@
   const helpPanel = el("section", "lantern-help");
   helpPanel.setAttribute("aria-labelledby", "lantern-help-title");
   helpPanel.hidden = true;
+
+  const notesPanel = el("section", "lantern-notes");
+  notesPanel.id = "lantern-notes";
+  notesPanel.setAttribute("aria-labelledby", "lantern-notes-title");
+  notesPanel.hidden = true;
 
   const confirmPanel = el("div", "lantern-confirm");
   confirmPanel.setAttribute("role", "alertdialog");
@@ -279,7 +343,7 @@
   sendButton.type = "submit";
   form.append(inputLabel, input, sendButton);
 
-  panel.append(header, menu, helpPanel, confirmPanel, status, body, liveBar, form);
+  panel.append(header, menu, helpPanel, notesPanel, confirmPanel, status, body, liveBar, form);
   root.append(dock, panel);
   document.body.appendChild(root);
 
@@ -303,6 +367,7 @@
     saveState();
     if (!open) {
       showMenu(false);
+      if (!notesPanel.hidden) { showNotes(false); }
       stopPacer();
       if (moveFocus !== false) { launcher.focus(); }
       return;
@@ -449,6 +514,358 @@
     return card;
   }
 
+  // ---- My notes: a private journal ------------------------------------------------------
+
+  function showNotes(show) {
+    notesPanel.hidden = !show;
+    panel.classList.toggle("lantern-panel--notes", show);
+    notesButton.setAttribute("aria-expanded", String(show));
+    if (show) {
+      showMenu(false);
+      drawNotesPanel();
+      fetchJournalPrompts();
+      notesPanel.querySelector("h3").focus();
+      return;
+    }
+    if (!notes.keep) { notes.entries = []; } // not kept: gone once the panel closes
+    notesPanel.textContent = "";
+  }
+
+  function fetchJournalPrompts() {
+    if (journalPrompts) { return; }
+    fetch(config.assetsUrl + "journal-prompts.json", { credentials: "omit" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !Array.isArray(data.groups)) { return; }
+        journalPrompts = data;
+        const picker = notesPanel.querySelector(".lantern-journal-group");
+        if (picker && !notesPanel.hidden) { fillGroupPicker(picker); }
+      })
+      .catch(function () { journalPrompts = null; });
+  }
+
+  function journalGroup(id) {
+    const groups = (journalPrompts && journalPrompts.groups) || [];
+    return groups.filter(function (g) { return g && g.id === id; })[0] || null;
+  }
+
+  function keepingText() {
+    return notes.keep
+      ? "Your notes are kept in this browser, on this device only, until you delete them. " +
+        "Anyone who uses this device could read them."
+      : "Nothing is kept: you can write and save entries, but they are gone when you close " +
+        "My notes. Turn on keeping to find them again later on this device.";
+  }
+
+  function drawNotesPanel() {
+    notesPanel.textContent = "";
+    const heading = el("h3", null, "My notes");
+    heading.id = "lantern-notes-title";
+    heading.tabIndex = -1;
+
+    const keepRow = el("p", "lantern-notes-keep-row");
+    const keep = el("input", "lantern-notes-keep");
+    keep.type = "checkbox";
+    keep.id = "lantern-notes-keep";
+    keep.setAttribute("role", "switch");
+    keep.checked = notes.keep;
+    keep.setAttribute("aria-describedby", "lantern-notes-keeping");
+    const keepLabel = el("label", null, "Keep my notes on this device");
+    keepLabel.htmlFor = keep.id;
+    keepRow.append(keep, " ", keepLabel);
+    const keeping = el("p", "lantern-notes-keeping", keepingText());
+    keeping.id = "lantern-notes-keeping";
+    const sent = el(
+      "p", "lantern-notes-sent",
+      "Each entry you save is sent to " + config.practice + "'s server once, only to check it " +
+      "for risk, and is not kept there. Your notes are never added to the chat."
+    );
+    const confirm = el("div", "lantern-confirm lantern-notes-confirm");
+    confirm.setAttribute("role", "alertdialog");
+    confirm.setAttribute("aria-labelledby", "lantern-notes-confirm-text");
+    confirm.hidden = true;
+    keep.addEventListener("change", function () {
+      if (keep.checked) {
+        notes.keep = true;
+        if (!saveNotes()) {
+          notes.keep = false;
+          keep.checked = false;
+          announce("This browser does not let Lantern keep notes here.");
+        } else {
+          announce("Your notes will be kept on this device.");
+        }
+        keeping.textContent = keepingText();
+        return;
+      }
+      keep.checked = true; // until the visitor confirms
+      confirmStopKeeping(confirm, keep, keeping);
+    });
+
+    const journal = journalForm();
+    const result = el("div", "lantern-notes-result");
+    result.setAttribute("aria-live", "polite");
+    const viewer = el("div", "lantern-notes-viewer");
+    viewer.hidden = true;
+    const listHeading = el("h4", null, "Saved entries");
+    const list = el("ul", "lantern-notes-list");
+    list.setAttribute("aria-label", "Saved entries");
+
+    notesPanel.append(
+      heading, keepRow, keeping, sent, confirm, journal, result, viewer, listHeading, list,
+      el("div", "lantern-notes-actions")
+    );
+    notesPanel.lastChild.append(
+      button("Delete my notes", "lantern-notes-delete-all", function () {
+        const wasKept = notes.keep;
+        forgetNotes();
+        drawNotesPanel();
+        announce(wasKept ? "Your notes were deleted from this device." : "Your notes were deleted.");
+        notesPanel.querySelector("h3").focus();
+      }),
+      button("Close my notes", "lantern-notes-close", function () {
+        showNotes(false);
+        notesButton.focus();
+      })
+    );
+    drawNotesList();
+  }
+
+  function confirmStopKeeping(confirm, keep, keeping) {
+    confirm.textContent = "";
+    const question = el(
+      "p", null, "Stop keeping notes on this device? Your saved notes will be deleted from it."
+    );
+    question.id = "lantern-notes-confirm-text";
+    const yes = button("Stop and delete", "lantern-confirm-delete lantern-notes-stop", function () {
+      forgetNotes();
+      drawNotesPanel();
+      announce("Your notes were deleted. Nothing is kept now.");
+      notesPanel.querySelector("#lantern-notes-keep").focus();
+    });
+    const no = button("Keep them", "lantern-confirm-cancel", function () {
+      confirm.hidden = true;
+      keep.focus();
+    });
+    confirm.append(question, yes, no);
+    confirm.hidden = false;
+    keeping.textContent = keepingText();
+    no.focus();
+  }
+
+  function fillGroupPicker(picker) {
+    const chosen = picker.value;
+    picker.textContent = "";
+    const free = el("option", null, "Free entry (no prompt)");
+    free.value = "";
+    picker.append(free);
+    ((journalPrompts && journalPrompts.groups) || []).forEach(function (group) {
+      if (!group || typeof group.id !== "string") { return; }
+      const option = el("option", null, group.title);
+      option.value = group.id;
+      picker.append(option);
+    });
+    picker.value = chosen;
+  }
+
+  function journalForm() {
+    const journal = el("form", "lantern-journal");
+    journal.setAttribute("aria-label", "Write an entry");
+    const groupLabel = el("label", null, "Kind of entry ");
+    const groupPicker = el("select", "lantern-journal-group");
+    groupPicker.id = "lantern-journal-group";
+    groupLabel.htmlFor = groupPicker.id;
+    fillGroupPicker(groupPicker);
+    const about = el("p", "lantern-journal-about");
+    const promptLabel = el("label", null, "Prompt ");
+    const promptPicker = el("select", "lantern-journal-prompt");
+    promptPicker.id = "lantern-journal-prompt";
+    promptLabel.htmlFor = promptPicker.id;
+    const promptRow = el("p", "lantern-journal-prompt-row");
+    promptRow.append(promptLabel, promptPicker);
+    const promptText = el("p", "lantern-journal-prompt-text");
+    promptText.id = "lantern-journal-prompt-text";
+    const source = el("p", "lantern-journal-source");
+    const textLabel = el("label", null, "Your entry");
+    const text = el("textarea", "lantern-journal-text");
+    text.id = "lantern-journal-text";
+    text.rows = 6;
+    text.maxLength = MAX_ENTRY_CHARS;
+    textLabel.htmlFor = text.id;
+    const save = el("button", "lantern-journal-save", "Save entry");
+    save.type = "submit";
+
+    function showPrompt() {
+      const group = journalGroup(groupPicker.value);
+      const prompts = group && Array.isArray(group.prompts) ? group.prompts : [];
+      const prompt = prompts.filter(function (p) { return p.id === promptPicker.value; })[0];
+      promptText.textContent = prompt ? prompt.text : "";
+      source.textContent = prompt && prompt.source ? "Source: " + prompt.source : "";
+      if (prompt) {
+        text.setAttribute("aria-describedby", promptText.id);
+      } else {
+        text.removeAttribute("aria-describedby");
+      }
+    }
+    function showGroup() {
+      const group = journalGroup(groupPicker.value);
+      about.textContent = group ? group.about : "Write whatever is on your mind.";
+      promptPicker.textContent = "";
+      (group && Array.isArray(group.prompts) ? group.prompts : []).forEach(function (prompt, i) {
+        const option = el("option", null, "Prompt " + (i + 1) + ": " + String(prompt.text).slice(0, 60) + "…");
+        option.value = prompt.id;
+        promptPicker.append(option);
+      });
+      promptRow.hidden = !group;
+      showPrompt();
+    }
+    groupPicker.addEventListener("change", showGroup);
+    promptPicker.addEventListener("change", showPrompt);
+    showGroup();
+
+    journal.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const written = text.value.trim().slice(0, MAX_ENTRY_CHARS);
+      if (!written) {
+        announce("Write something first, then save it.");
+        text.focus();
+        return;
+      }
+      const group = journalGroup(groupPicker.value);
+      const entry = {
+        id: newConversationId(),
+        time: new Date().toISOString(),
+        title: group ? group.title : "Free entry",
+        prompt: group ? promptText.textContent : "",
+        text: written,
+      };
+      notes.entries.push(entry);
+      const stored = saveNotes();
+      text.value = "";
+      drawNotesList();
+      save.disabled = true;
+      screenEntry(entry, stored).finally(function () { save.disabled = false; });
+    });
+
+    const groupRow = el("p");
+    groupRow.append(groupLabel, groupPicker);
+    journal.append(groupRow, about, promptRow, promptText, source, textLabel, text, save);
+    return journal;
+  }
+
+  function screenEntry(entry, stored) {
+    const result = notesPanel.querySelector(".lantern-notes-result");
+    const where = !stored ? " It could not be kept on this device (storage is blocked or full)."
+      : notes.keep ? " It is kept on this device." : " It is not kept after you close My notes.";
+    result.textContent = "";
+    result.append(el("p", null, "Saving…"));
+    const controller = new AbortController();
+    const timer = window.setTimeout(function () { controller.abort(); }, SCREEN_TIMEOUT_MS);
+    return fetch(config.webUrl + "/notes/screen", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text: entry.text }),
+      credentials: "omit",
+      signal: controller.signal,
+    })
+      .then(answerOf)
+      .then(function (answer) {
+        result.textContent = "";
+        const level = answer.level;
+        if (level === "low" || level === "high" || level === "imminent") {
+          result.append(el("p", null, "Your entry is saved." + where), notesCrisisHelp(level));
+          result.querySelector(".lantern-notes-question").focus();
+          return;
+        }
+        result.append(el("p", null, "Your entry is saved." + where));
+      })
+      .catch(function () {
+        result.textContent = "";
+        result.append(el(
+          "p", "lantern-notes-unchecked",
+          "Your entry is saved." + where + " It could not be checked for risk just now. " +
+          "If you are struggling, Get help now lists people you can talk to."
+        ));
+      })
+      .finally(function () { window.clearTimeout(timer); });
+  }
+
+  // What the chat shows after a message about being in danger: the services, a direct
+  // question, and a way into the chat (the entry itself is never sent there).
+  function notesCrisisHelp(level) {
+    const box = el("div", "lantern-notes-crisis");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Help after your entry");
+    const intro = level === "low"
+      ? "What you wrote sounds hard. You don't have to carry it alone."
+      : "What you wrote worries us. Your safety matters most right now.";
+    const question = el("p", "lantern-notes-question", DIRECT_QUESTION);
+    question.tabIndex = -1;
+    box.append(
+      el("p", null, intro),
+      question,
+      el("p", null, "If the answer is yes, or you're not sure, please reach out now:"),
+      crisisCard({ region: state.region, resources: regionHelp(state.region).services }),
+      button("Talk about it in the chat", "lantern-notes-to-chat", function () {
+        showNotes(false);
+        input.focus();
+      })
+    );
+    return box;
+  }
+
+  function entryDate(iso) {
+    const when = new Date(iso);
+    return isNaN(when) ? "" : when.toLocaleDateString([], { day: "numeric", month: "short", year: "numeric" });
+  }
+
+  function drawNotesList() {
+    const list = notesPanel.querySelector(".lantern-notes-list");
+    if (!list) { return; }
+    list.textContent = "";
+    if (!notes.entries.length) {
+      list.append(el("li", "lantern-notes-empty", "No entries yet."));
+      return;
+    }
+    notes.entries.slice().reverse().forEach(function (entry) {
+      const firstLine = entry.text.split("\n")[0].slice(0, 80);
+      const item = el("li", "lantern-notes-entry");
+      const summary = entryDate(entry.time) + " · " + (entry.title || "Free entry") + " · " + firstLine;
+      const openButton = button(summary, "lantern-notes-open", function () { showEntry(entry); });
+      const remove = button("Delete", "lantern-notes-delete", function () {
+        notes.entries = notes.entries.filter(function (e) { return e.id !== entry.id; });
+        saveNotes();
+        const viewer = notesPanel.querySelector(".lantern-notes-viewer");
+        if (viewer.dataset.entry === entry.id) { viewer.hidden = true; viewer.textContent = ""; }
+        drawNotesList();
+        announce("The entry was deleted.");
+        notesPanel.querySelector("h3").focus();
+      });
+      remove.setAttribute("aria-label", "Delete the entry of " + summary);
+      item.append(openButton, remove);
+      list.append(item);
+    });
+  }
+
+  function showEntry(entry) {
+    const viewer = notesPanel.querySelector(".lantern-notes-viewer");
+    viewer.textContent = "";
+    viewer.dataset.entry = entry.id;
+    const heading = el("h4", null, (entry.title || "Free entry") + ", " + entryDate(entry.time));
+    heading.tabIndex = -1;
+    viewer.append(heading);
+    if (entry.prompt) { viewer.append(el("p", "lantern-journal-prompt-text", entry.prompt)); }
+    viewer.append(
+      el("p", "lantern-notes-text", entry.text),
+      button("Close the entry", "lantern-notes-viewer-close", function () {
+        viewer.hidden = true;
+        viewer.textContent = "";
+        notesPanel.querySelector("h3").focus();
+      })
+    );
+    viewer.hidden = false;
+    heading.focus();
+  }
+
   // ---- breathing pacer ---------------------------------------------------------------
 
   function pacerElement(spec) {
@@ -564,6 +981,9 @@
         config.practice + " keeps this conversation" + days + ". Its clinical team can read it, " +
         "to keep you safe and to follow up when you ask for help. Someone from the practice " +
         "may join this chat if you ask them to. You can delete it from Options at any time. "),
+      el("p", null,
+        "My notes stay on this device, and only if you turn keeping on. Each entry you save " +
+        "is sent once to be checked for risk, and is not kept. "),
       config.privacyUrl ? link("Read the privacy notice", config.privacyUrl) : ""
     );
   }
@@ -949,7 +1369,8 @@
     const question = el(
       "p", null,
       "Delete this conversation from " + config.practice + "'s records? This cannot be undone. " +
-      "A request for an appointment that you already sent is not deleted."
+      "A request for an appointment that you already sent is not deleted. " +
+      "Your notes on this device are deleted too."
     );
     question.id = "lantern-confirm-text";
     const yes = button("Delete it", "lantern-confirm-delete", deleteConversation);
@@ -964,6 +1385,8 @@
 
   function deleteConversation() {
     const conversation = state.id;
+    forgetNotes(); // only on this device: deleted at once
+    if (!notesPanel.hidden) { showNotes(false); }
     announce("Deleting…");
     // Leave a live chat first, so that its closing notice is not written after the erasure.
     (liveOpen() ? leaveQuietly(conversation) : Promise.resolve())
@@ -994,6 +1417,7 @@
       }
     }
     forgetConversation();
+    forgetNotes();
     root.remove();
     document.title = "";
     document.body.textContent = "";
@@ -1008,6 +1432,7 @@
       return;
     }
     lastEscape = now;
-    if (!menu.hidden) { showMenu(false); menuButton.focus(); }
+    if (!menu.hidden) { showMenu(false); menuButton.focus(); return; }
+    if (!notesPanel.hidden) { showNotes(false); notesButton.focus(); }
   });
 })();
