@@ -42,8 +42,10 @@ def crisis_help(resources: CrisisResources | None = None) -> dict:
 
 def journal_prompts(path: Path = JOURNAL_PROMPTS) -> dict:
     """The journal's groups and prompts, in the file's order, as the widget offers them."""
-    groups = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    groups = content["groups"]
     return {
+        "when_flagged": content["when_flagged"],
         "groups": [
             {
                 "id": group["id"],
@@ -55,7 +57,7 @@ def journal_prompts(path: Path = JOURNAL_PROMPTS) -> dict:
                 ],
             }
             for group in groups
-        ]
+        ],
     }
 
 

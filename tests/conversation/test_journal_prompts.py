@@ -75,3 +75,10 @@ def test_no_prompt_is_too_long(prompts):
         if len(prompt["text"]) > MAX_CHARACTERS
     ]
     assert not too_long, f"over {MAX_CHARACTERS} characters: {too_long}"
+
+
+def test_the_words_under_a_flagged_entry_are_all_there_and_plain():
+    words = yaml.safe_load(PROMPTS_FILE.read_text(encoding="utf-8"))["when_flagged"]
+    assert set(words) == {"intro_low", "intro_high", "question", "reach_out", "to_chat"}
+    hard = {key: text for key, text in words.items() if textstat.flesch_kincaid_grade(text) > 8}
+    assert not hard, hard

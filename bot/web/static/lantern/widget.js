@@ -32,7 +32,6 @@
   const MAX_NOTES = 500;
   const SCREEN_TIMEOUT_MS = 30000;
   // Asked when a saved entry is flagged, as a counsellor would ask it.
-  const DIRECT_QUESTION = "Are you thinking about suicide or about hurting yourself?";
   const MAX_MESSAGE_CHARS = 4000; // the REST channel's limit (bot/messages.py)
   const MAX_KEPT_MESSAGES = 200;
   const REPLY_TIMEOUT_MS = 30000;
@@ -795,17 +794,17 @@
     const box = el("div", "lantern-notes-crisis");
     box.setAttribute("role", "group");
     box.setAttribute("aria-label", "Help after your entry");
-    const intro = level === "low"
-      ? "What you wrote sounds hard. You don't have to carry it alone."
-      : "What you wrote worries us. Your safety matters most right now.";
-    const question = el("p", "lantern-notes-question", DIRECT_QUESTION);
+    // The words are data/content/journal_prompts.yml's (when_flagged); the fallback is
+    // for a prompts file that could not be fetched: the services still show.
+    const words = (journalPrompts && journalPrompts.when_flagged) || {};
+    const question = el("p", "lantern-notes-question", words.question || "Are you safe right now?");
     question.tabIndex = -1;
     box.append(
-      el("p", null, intro),
+      el("p", null, (level === "low" ? words.intro_low : words.intro_high) || ""),
       question,
-      el("p", null, "If the answer is yes, or you're not sure, please reach out now:"),
+      el("p", null, words.reach_out || ""),
       crisisCard({ region: state.region, resources: regionHelp(state.region).services }),
-      button("Talk about it in the chat", "lantern-notes-to-chat", function () {
+      button(words.to_chat || "Talk about it in the chat", "lantern-notes-to-chat", function () {
         showNotes(false);
         input.focus();
       })
