@@ -75,7 +75,7 @@ def parse_answer(text: str) -> int | None:
     "not" just before an answer lowers it by one ("not every day" scores 2); an
     answer that does not know ("no idea") is None, to be asked again."""
     stripped = text.strip()
-    if stripped.isdigit():
+    if stripped.isdecimal():  # not isdigit: "¹" is a digit int() refuses
         number = int(stripped)
         return number if ANSWER_MIN <= number <= ANSWER_MAX else None
     words = _words(text.replace("'", ""))

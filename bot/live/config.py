@@ -58,7 +58,7 @@ def live_chat_settings() -> LiveChatSettings:
 
 def _positive(env, name: str, default: int, least: int = 1) -> int:
     value = env.get(name) or str(default)
-    if not value.isdigit() or int(value) < least:
+    if not value.isdecimal() or int(value) < least:
         raise ValueError(
             f"{name} must be a whole number of seconds, at least {least} (not {value!r})"
         )

@@ -63,7 +63,7 @@ def live_chat_news(request, conversation_id: str):
     if not WIDGET_CONVERSATION_ID.match(conversation_id):
         return JsonResponse({"error": BAD_ID}, status=400)
     after = request.GET.get("after", "0")
-    if not after.isdigit():
+    if not after.isdecimal():
         return JsonResponse({"error": "'after' must be an event id (a whole number)."}, status=400)
     live_chat.sweep_now_and_then()
     chat = live_chat.open_chat(conversation_id)

@@ -65,6 +65,8 @@ def test_each_screener_has_two_questions_in_the_published_order():
         ("4", None),
         ("dunno", None),
         ("", None),
+        ("\u00b9", None),  # a superscript one: a digit to Python, not a number int() reads
+        ("\u0663", 3),  # an Arabic-Indic three
     ],
 )
 def test_screener_answers_from_buttons_words_or_digits(text, score):

@@ -291,6 +291,7 @@ def test_the_widget_endpoints_refuse_what_is_not_a_widget_conversation(rasa, sta
     assert client.post("/live/request", b"\xff", content_type="application/json").status_code == 400
     assert client.get("/live/not-an-id").status_code == 400
     assert client.get(f"/live/{VISITOR}?after=x").status_code == 400
+    assert client.get(f"/live/{VISITOR}?after=\u00b9").status_code == 400
     assert client.post("/live/NOT/leave").status_code == 400
 
 

@@ -109,7 +109,7 @@ def chat_page(request, chat_id: int):
 def chat_json(request, chat_id: int):
     chat = get_object_or_404(LiveChat, pk=chat_id)
     after = request.GET.get("after", "0")
-    if not after.isdigit():
+    if not after.isdecimal():
         return JsonResponse({"error": "'after' must be an event id."}, status=400)
     now = timezone.now()
     live_chat.responder_polled(request.user, now)
