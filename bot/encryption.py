@@ -12,6 +12,7 @@ processes read it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,19 +46,25 @@ def contact_cipher() -> MultiFernet:
 
 
 def _local_key() -> str:
-    """The embedded profile's key, made once. Written aside and linked into place, so two
-    processes starting at once end up with the same key and never read a half-written one."""
-    path = var_dir() / KEY_FILE_NAME
+    """The embedded profile's key, made once."""
+    return kept_secret(KEY_FILE_NAME, lambda: Fernet.generate_key().decode("ascii"))
+
+
+def kept_secret(file_name: str, make: Callable[[], str]) -> str:
+    """A secret made once and kept in LANTERN_VAR_DIR (0600). Written aside and linked into
+    place, so two processes starting at once end up with the same secret and never read a
+    half-written one."""
+    path = var_dir() / file_name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        candidate = path.with_name(f"{KEY_FILE_NAME}.{os.getpid()}")
+        candidate = path.with_name(f"{file_name}.{os.getpid()}")
         descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as key_file:
-            key_file.write(Fernet.generate_key().decode("ascii"))
+        with os.fdopen(descriptor, "w", encoding="ascii") as secret_file:
+            secret_file.write(make())
         try:
             os.link(candidate, path)
         except FileExistsError:
-            pass  # another process was first: its key wins
+            pass  # another process was first: its secret wins
         finally:
             candidate.unlink()
     return path.read_text(encoding="ascii").strip()

@@ -18,11 +18,10 @@ import os
 import secrets
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
+from bot.encryption import kept_secret
 from bot.live.hours import StaffedHours
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Polls record that a responder is there at most every 5 s (bot/web/live_chat.py), and
 # one poll can be slow: a shorter limit would hand a working responder's chat back.
 MIN_AWAY_SECONDS = 15
@@ -69,14 +68,4 @@ def live_chat_token() -> str:
     """LIVE_CHAT_TOKEN, or for one machine a random token kept in var/ (made once)."""
     if token := os.environ.get("LIVE_CHAT_TOKEN"):
         return token
-    var_dir = Path(os.environ.get("LANTERN_VAR_DIR", PROJECT_DIR / "var"))
-    path = var_dir / "live_chat_token"
-    if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        try:  # exclusive: two processes starting together keep the first one's token
-            with open(path, "x", encoding="utf-8") as file:
-                file.write(secrets.token_urlsafe(32))
-            path.chmod(0o600)
-        except FileExistsError:
-            pass
-    return path.read_text(encoding="utf-8").strip()
+    return kept_secret("live_chat_token", lambda: secrets.token_urlsafe(32))

@@ -149,7 +149,7 @@ def leave(conversation_id: str) -> LiveChat | None:
     _close(
         chat,
         LiveChat.Ending.VISITOR_LEFT,
-        list(OPEN),
+        [LiveChat.State.WAITING, LiveChat.State.JOINED],  # not one already closing
         "visitor_left",
         resume=chat.state == LiveChat.State.JOINED,
     )
