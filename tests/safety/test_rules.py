@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.safety.decide import level_rank
-from bot.safety.rules import RULES_DIR, RuleError, load_rules
+from bot.safety.rules import RULES_DIR, RuleError, load_rules, split_words
 
 RULES = load_rules()
 
@@ -19,6 +19,38 @@ def test_each_trigger_fires_on_its_own_example(rule, screen):
         result = screen.screen(rule.literal)
     assert rule.id in result.rules, f"{rule.literal!r} -> {result.as_dict()}"
     assert level_rank(result.level) >= level_rank("low")
+
+
+def _exactness_undone(pattern: str, normaliser) -> set[str]:
+    """Plain alternatives in a list of exact forms ("=kill|unalive") that the slang table
+    spells out as one of those words ("unalive" -> "kill"): they stand for every form of
+    it, so the pattern matches "killed" after all."""
+    undone = set()
+    for word in split_words(pattern):
+        parts = [part.strip("()") for part in word.rstrip("?").split("|")]
+        exact_lemmas = {"_".join(normaliser.canonical(p[1:])) for p in parts if p.startswith("=")}
+        for part in parts:
+            if part.startswith(("=", "{")):
+                continue
+            spelled_out = normaliser.normalise_text(part) != part
+            if spelled_out and "_".join(normaliser.canonical(part)) in exact_lemmas:
+                undone.add(part)
+    return undone
+
+
+def test_no_slang_alternative_undoes_an_exact_form(screen):
+    found = {
+        (rule.id, pattern, part)
+        for rule in [*RULES.triggers.values(), *RULES.modifiers.values()]
+        for pattern in rule.patterns
+        for part in _exactness_undone(pattern, screen.normaliser)
+    }
+    assert found == set()
+
+
+def test_the_exactness_check_finds_a_spelled_out_slang_word(screen):
+    assert _exactness_undone("=kill|=kills|unalive {THIRD_SELF}", screen.normaliser) == {"unalive"}
+    assert _exactness_undone("=kill|=kills|off {THIRD_SELF}", screen.normaliser) == set()
 
 
 REPORTED = [
