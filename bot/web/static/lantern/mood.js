@@ -240,7 +240,8 @@
   // Help is offered for the latest check-in (the page shows it once per check-in) when it is
   // recent and ends a run of low days, or its PHQ-2 or GAD-2 is at or above the cut-off.
   function offerFor(all, moods, today, content) {
-    const latest = all[all.length - 1];
+    const past = all.filter(function (c) { return c.day <= today; }); // not a clock gone wrong
+    const latest = past[past.length - 1];
     if (!latest || !isRecent(latest.day, today, content.rules)) { return null; }
     const days = Object.keys(moods).map(Number).filter(function (day) { return day <= latest.day; })
       .sort(function (a, b) { return a - b; });
