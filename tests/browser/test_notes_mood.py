@@ -229,6 +229,36 @@ def test_a_positive_questionnaire_offers_help_once(mood_widget):
     expect(page.get_by_role("group", name=OFFER["label"])).to_have_count(0)
 
 
+def test_a_check_ins_words_are_checked_for_risk_like_an_entry(mood_widget):
+    page = mood_widget.page
+    sent_to_rasa = []
+    page.on(
+        "request",
+        lambda r: sent_to_rasa.append(r.post_data or "") if "/webhooks/" in r.url else None,
+    )
+    seed(mood_widget, {2: 3, 1: 4})
+    open_mood(mood_widget)
+    expect(page.get_by_role("group", name=OFFER["label"])).to_have_count(0)  # two low days
+    page.get_by_label("Your mood now").select_option("2")
+    page.get_by_label("A few words (optional)").fill("I'm going to kill myself tonight")
+    with page.expect_request("**/notes/screen"):
+        page.get_by_role("button", name="Save check-in").click()
+
+    help_box = page.locator(".lantern-mood-result").get_by_role(
+        "group", name="Help after your entry"
+    )
+    expect(help_box).to_contain_text(WHEN_FLAGGED["intro_high"])
+    expect(help_box.locator(".lantern-notes-question")).to_be_focused()
+    expect(help_box.locator('a[href="tel:911"]')).to_be_visible()
+    # the third low day: the offer of a therapist joins the same help, not a second box
+    expect(help_box.get_by_role("button", name=OFFER["therapist_button"])).to_be_visible()
+    expect(page.get_by_role("group", name=OFFER["label"])).to_have_count(0)
+    expect(page.locator(".lantern-mood-result")).to_contain_text("Your check-in is saved.")
+    assert sent_to_rasa and not [
+        data for data in sent_to_rasa if "kill" in data
+    ]  # only the greeting
+
+
 def test_a_check_in_needs_a_mood_and_both_answers_of_a_questionnaire(mood_widget):
     page = mood_widget.page
     open_mood(mood_widget)

@@ -112,8 +112,15 @@ def test_privacy_page_says_what_my_notes_keep_and_send(client):
 
 def test_widgets_notice_says_what_my_notes_keep_and_send():
     widget = (STATIC_FILE.parent / "widget.js").read_text(encoding="utf-8")
-    assert '"My notes stay on this device, and only if you turn keeping on.' in widget
-    assert '"is sent once to be checked for risk, and is not kept. "' in widget
+    assert (
+        '"My notes and mood check-ins stay on this device, and only if you turn keeping on. "'
+        in widget
+    )
+    assert (
+        '"Each entry you save, and a check-in\'s words, are sent once to be checked for risk, "'
+        in widget
+    )
+    assert '"and are not kept. "' in widget
 
 
 def test_widgets_crisis_help_file_matches_the_resources(client):
