@@ -104,10 +104,10 @@ def test_privacy_page_says_staff_may_join_when_asked(client, settings):
 
 def test_privacy_page_says_what_my_notes_keep_and_send(client):
     html = " ".join(client.get("/privacy").content.decode().split())
-    assert "Your notes stay on your own device" in html
+    assert "Your notes and check-ins stay on your own device" in html
     assert "only if you turn on <strong>Keep my notes on this device</strong>" in html
     assert "sent to our server once, only to be checked for risk" in html
-    assert "it is not kept or logged there" in html
+    assert "are not kept or logged there; your mood scores and answers are not sent" in html
 
 
 def test_widgets_notice_says_what_my_notes_keep_and_send():
