@@ -176,6 +176,7 @@ def test_three_low_days_offer_a_therapist_and_the_direct_question(mood_widget):
     offer = page.get_by_role("group", name=OFFER["label"])
     expect(offer).to_be_visible()
     expect(offer).to_contain_text(OFFER["intro_low_run"])
+    expect(page.locator(".lantern-status")).to_contain_text(OFFER["intro_low_run"])  # read out
     expect(offer.locator(".lantern-notes-question")).to_have_text(WHEN_FLAGGED["question"])
     expect(offer.locator('a[href="tel:911"]')).to_be_visible()  # the demo site's region: US
     expect(offer.get_by_role("button", name=OFFER["therapist_button"])).to_be_visible()
@@ -266,6 +267,7 @@ def test_a_check_in_needs_a_mood_and_both_answers_of_a_questionnaire(mood_widget
     page.get_by_label("A few words (optional)").fill("Tired.")
     page.get_by_role("button", name="Save check-in").click()
     expect(page.locator(".lantern-mood-problem")).to_contain_text("Choose your mood")
+    expect(page.locator(".lantern-status")).to_contain_text("Choose your mood")
     expect(page.get_by_label("Your mood now")).to_be_focused()
 
     page.get_by_label("Your mood now").select_option("5")

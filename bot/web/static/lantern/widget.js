@@ -933,8 +933,7 @@
     section.append(heading, loading);
     loadMoodTools().then(function () {
       if (!section.isConnected) { return; } // the panel was drawn again meanwhile
-      const result = el("div", "lantern-mood-result");
-      result.setAttribute("aria-live", "polite");
+      const result = el("div", "lantern-mood-result"); // read out through announce()
       const view = el("div", "lantern-mood-view");
       loading.replaceWith(moodForm(result, view), result, view);
       drawMoodView(view);
@@ -1025,6 +1024,7 @@
       result.textContent = "";
       result.append(el("p", "lantern-mood-problem", message));
       control.focus();
+      announce(message);
       return null;
     }
     const mood = form.querySelector(".lantern-mood-score");
@@ -1086,7 +1086,7 @@
         result.querySelector(".lantern-notes-question").focus();
         return;
       }
-      if (!offerHelpOnce(result, offer, true)) { announce(saved.textContent); }
+      if (!offerHelpOnce(result, offer, true)) { announce(result.textContent); }
     });
   }
 
@@ -1112,8 +1112,16 @@
     if (!offer || offer.checkin === moodOfferShownFor) { return false; }
     moodOfferShownFor = offer.checkin;
     result.append(moodHelpOffer(offer.reason));
-    if (moveFocus) { result.querySelector(".lantern-notes-question").focus(); }
+    if (moveFocus) {
+      result.querySelector(".lantern-notes-question").focus();
+    } else { // My notes just opened: its heading keeps the focus
+      announce(offerIntro(offer.reason));
+    }
     return true;
+  }
+
+  function offerIntro(reason) {
+    return reason === "low_run" ? moodContent.offer.intro_low_run : moodContent.offer.intro_screener;
   }
 
   // The flagged journal entry's help (the direct question, the crisis services, the way into
@@ -1127,7 +1135,7 @@
     const question = el("p", "lantern-notes-question", words.question || "Are you safe right now?");
     question.tabIndex = -1;
     box.append(
-      el("p", null, reason === "low_run" ? offer.intro_low_run : offer.intro_screener),
+      el("p", null, offerIntro(reason)),
       therapistOffer(),
       question,
       el("p", null, words.reach_out || ""),
@@ -1287,8 +1295,11 @@
         ? " On a day with more than one check-in, the chart shows the latest." : "");
   }
 
-  // Every check-in of the window, newest first: the chart's figures, with the words.
+  // Every check-in of the window, newest first: the chart's figures, with the words (and
+  // the time, on a day with more than one check-in).
   function moodTable(summary) {
+    const checkinsOn = {};
+    summary.days.forEach(function (day) { checkinsOn[day.date] = day.count; });
     const table = el("table", "lantern-mood-table");
     const caption = el("caption", null, "Check-ins, " + summary.window.label.toLowerCase());
     const head = el("thead");
@@ -1303,7 +1314,7 @@
     summary.checkins.slice().reverse().forEach(function (checkin) {
       const row = el("tr");
       row.dataset.date = checkin.date;
-      const time = clockTime(checkin.time);
+      const time = checkinsOn[checkin.date] > 1 ? clockTime(checkin.time) : "";
       const date = el("th", null, shortDate(checkin.date) + (time ? ", " + time : ""));
       date.scope = "row";
       row.append(
