@@ -344,3 +344,38 @@ def test_no_serious_accessibility_violations_in_the_chart_and_the_table(mood_wid
     page.get_by_role("button", name="Show as a table").click()
     page.locator(".lantern-mood-chart").scroll_into_view_if_needed()
     page.locator("#lantern-panel").screenshot(path=SCREENSHOTS / "my-notes-mood.png")
+
+
+def test_a_check_in_and_the_views_by_keyboard_alone(mood_widget):
+    page = mood_widget.page
+    seed(mood_widget, {ago: 7 for ago in range(1, 20)})
+    open_mood(mood_widget)
+    mood = page.get_by_label("Your mood now")
+    mood.focus()
+    page.keyboard.press("ArrowDown")  # from "Choose a number" to 1
+    page.keyboard.press("ArrowDown")
+    expect(mood).to_have_value("2")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("A few words (optional)")).to_be_focused()
+    page.keyboard.type("A slow day.")
+    page.keyboard.press("Tab")  # the questionnaires, folded
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Save check-in")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".lantern-mood-result")).to_contain_text("Your check-in is saved.")
+    expect(page.locator(".lantern-mood-point")).to_have_count(14)
+
+    fortnight = page.get_by_role("radio", name="Last 14 days")
+    fortnight.focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("radio", name="Last 90 days")).to_be_focused()
+    expect(page.get_by_role("radio", name="Last 90 days")).to_be_checked()
+    expect(page.locator(".lantern-mood-point")).to_have_count(20)
+    page.keyboard.press("Tab")
+    show_table = page.get_by_role("button", name="Show as a table")
+    expect(show_table).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(show_table).to_be_focused()
+    expect(
+        page.get_by_role("table", name="Check-ins, last 90 days").locator("tbody tr")
+    ).to_have_count(20)

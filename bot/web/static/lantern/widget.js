@@ -616,7 +616,7 @@
       heading, keepRow, keeping, sent, confirm, journal, result, viewer, listHeading, list,
       el("div", "lantern-notes-actions")
     );
-    notesPanel.insertBefore(moodSection(), notesPanel.lastChild); // ---- mood over time ----
+    notesPanel.insertBefore(moodSection(), notesPanel.lastChild); // see "mood over time" below
     notesPanel.lastChild.append(
       button("Delete my notes", "lantern-notes-delete-all", function () {
         const wasKept = notes.keep;
