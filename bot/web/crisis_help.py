@@ -1,10 +1,13 @@
-"""The widget's own copies of data: the crisis services, and the journal's prompts.
+"""The widget's own copies of data: the crisis services, the journal's prompts, and the
+mood check-ins' questions and summary rules.
 
 The widget ships `static/lantern/crisis-help.json` (so "Get help now" works with the bot
-down), generated from data/resources and bot.regions (its region picker's names), and
+down), generated from data/resources and bot.regions (its region picker's names),
 `static/lantern/journal-prompts.json` (for My notes), generated from
-data/content/journal_prompts.yml, both by `make widget-help`; a test fails when either
-file is out of date.
+data/content/journal_prompts.yml, and `static/lantern/mood-checkins.json` (My notes' mood
+check-ins), generated from data/content/mood_summary.yml, the PHQ-2 and GAD-2 questions
+(domain.yml) and their cut-off (data/content/checkins.yml), all by `make widget-help`; a
+test fails when any of them is out of date.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.checkins import checkins, screener_items
+from bot.content import CONTENT_DIR
 from bot.regions import REGION_NAMES
 from bot.safety.resources import LOCAL_EMERGENCY_ADVICE, CrisisResources
 
@@ -22,6 +27,10 @@ STATIC_DIR = Path(__file__).resolve().parent / "static" / "lantern"
 STATIC_FILE = STATIC_DIR / "crisis-help.json"
 JOURNAL_FILE = STATIC_DIR / "journal-prompts.json"
 JOURNAL_PROMPTS = Path(__file__).resolve().parents[2] / "data" / "content" / "journal_prompts.yml"
+MOOD_FILE = STATIC_DIR / "mood-checkins.json"
+MOOD_SUMMARY = CONTENT_DIR / "mood_summary.yml"
+DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
+SCREENERS = ("phq2", "gad2")
 
 
 def crisis_help(resources: CrisisResources | None = None) -> dict:
@@ -61,11 +70,57 @@ def journal_prompts(path: Path = JOURNAL_PROMPTS) -> dict:
     }
 
 
+def mood_checkins(path: Path = MOOD_SUMMARY, domain: Path = DOMAIN) -> dict:
+    """My notes' mood check-ins: the summary's rules and words, and the PHQ-2 and GAD-2
+    exactly as the chat asks them (the questions and answer buttons of domain.yml, the
+    names and cut-off of checkins.yml)."""
+    summary = yaml.safe_load(path.read_text(encoding="utf-8"))
+    responses = yaml.safe_load(domain.read_text(encoding="utf-8"))["responses"]
+    screeners = checkins()["screeners"]
+
+    def question(item: str) -> dict:
+        [response] = responses[f"utter_ask_{item}"]
+        return {"id": item, "text": " ".join(response["text"].split())}
+
+    [first_question] = responses[f"utter_ask_{screener_items('phq2')[0]}"]
+    answers = [
+        {
+            "score": int(json.loads(button["payload"].split("/answer", 1)[1])["answer"]),
+            "label": button["title"],
+        }
+        for button in first_question["buttons"]
+        if button["payload"].startswith("/answer")
+    ]
+    return {
+        "scale": summary["scale"],
+        "rules": summary["rules"],
+        "windows": summary["windows"],
+        "day_value": summary["day_value"],
+        "words": summary["words"],
+        "offer": summary["offer"],
+        "screeners": {
+            "threshold": screeners["threshold"],
+            "answers": answers,
+            **{
+                name: {
+                    "name": screeners[name]["name"],
+                    "questions": [question(item) for item in screener_items(name)],
+                }
+                for name in SCREENERS
+            },
+        },
+    }
+
+
 def render(data: dict) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
 if __name__ == "__main__":
-    for target, data in ((STATIC_FILE, crisis_help()), (JOURNAL_FILE, journal_prompts())):
+    for target, data in (
+        (STATIC_FILE, crisis_help()),
+        (JOURNAL_FILE, journal_prompts()),
+        (MOOD_FILE, mood_checkins()),
+    ):
         target.write_text(render(data), encoding="utf-8")
         sys.stdout.write(f"wrote {target}\n")

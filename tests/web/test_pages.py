@@ -104,16 +104,23 @@ def test_privacy_page_says_staff_may_join_when_asked(client, settings):
 
 def test_privacy_page_says_what_my_notes_keep_and_send(client):
     html = " ".join(client.get("/privacy").content.decode().split())
-    assert "Your notes stay on your own device" in html
+    assert "Your notes and check-ins stay on your own device" in html
     assert "only if you turn on <strong>Keep my notes on this device</strong>" in html
     assert "sent to our server once, only to be checked for risk" in html
-    assert "it is not kept or logged there" in html
+    assert "are not kept or logged there; your mood scores and answers are not sent" in html
 
 
 def test_widgets_notice_says_what_my_notes_keep_and_send():
     widget = (STATIC_FILE.parent / "widget.js").read_text(encoding="utf-8")
-    assert '"My notes stay on this device, and only if you turn keeping on.' in widget
-    assert '"is sent once to be checked for risk, and is not kept. "' in widget
+    assert (
+        '"My notes and mood check-ins stay on this device, and only if you turn keeping on. "'
+        in widget
+    )
+    assert (
+        '"Each entry you save, and a check-in\'s words, are sent once to be checked for risk, "'
+        in widget
+    )
+    assert '"and are not kept. "' in widget
 
 
 def test_widgets_crisis_help_file_matches_the_resources(client):

@@ -13,10 +13,11 @@
  * from structured payloads and only as https:, tel: or sms:. The crisis services are
  * a static file shipped beside this script, so "Get help now" works with the bot down.
  *
- * My notes: a private journal. Its entries are kept only on this device, in localStorage
- * under "lantern-notes", and only while the visitor turns keeping on; each saved entry is
- * sent once to the web process's /notes/screen to be checked for risk (it keeps nothing),
- * and never to the chat.
+ * My notes: a private journal and mood check-ins. They are kept only on this device, in
+ * localStorage under "lantern-notes", and only while the visitor turns keeping on; each
+ * saved entry, and a check-in's words, are sent once to the web process's /notes/screen to
+ * be checked for risk (it keeps nothing), and never to the chat. The mood chart's summary
+ * is worked out here, by mood.js (loaded beside this script when My notes first opens).
  */
 (function () {
   "use strict";
@@ -49,7 +50,7 @@
   let pacer = null; // the running breathing pacer, if any
   let lastEscape = 0;
   let journalPrompts = null; // journal-prompts.json, fetched when My notes first opens
-  let notes = loadNotes(); // {keep, entries}: entries are in memory only while keep is off
+  let notes = loadNotes(); // {keep, entries, checkins}: in memory only while keep is off
   // The live chat's poller: ``run`` changes whenever polling stops, so that an answer
   // still on its way is dropped.
   const livePoll = { run: 0, timer: null, failures: 0 };
@@ -126,12 +127,12 @@
     try {
       const saved = JSON.parse(localStorage.getItem(NOTES_KEY));
       if (saved && saved.keep === true && Array.isArray(saved.entries)) {
-        return { keep: true, entries: saved.entries.filter(validEntry) };
+        return { keep: true, entries: saved.entries.filter(validEntry), checkins: storedCheckins(saved) };
       }
     } catch (error) {
       // unreadable or blocked storage: nothing is kept
     }
-    return { keep: false, entries: [] };
+    return { keep: false, entries: [], checkins: [] };
   }
 
   function validEntry(entry) {
@@ -157,7 +158,7 @@
     } catch (error) {
       // nothing to remove
     }
-    notes = { keep: false, entries: [] };
+    notes = { keep: false, entries: [], checkins: [] };
   }
 
   // ---- small DOM helpers ---------------------------------------------------------
@@ -526,13 +527,14 @@
       notesPanel.querySelector("h3").focus();
       return;
     }
-    if (!notes.keep) { notes.entries = []; } // not kept: gone once the panel closes
+    if (!notes.keep) { notes.entries = []; notes.checkins = []; } // not kept: gone once the panel closes
     notesPanel.textContent = "";
   }
 
+  // Resolves once the prompts are there, or could not be fetched (journalPrompts is null).
   function fetchJournalPrompts() {
-    if (journalPrompts) { return; }
-    fetch(config.assetsUrl + "journal-prompts.json", { credentials: "omit" })
+    if (journalPrompts) { return Promise.resolve(); }
+    return fetch(config.assetsUrl + "journal-prompts.json", { credentials: "omit" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data || !Array.isArray(data.groups)) { return; }
@@ -576,8 +578,9 @@
     keeping.id = "lantern-notes-keeping";
     const sent = el(
       "p", "lantern-notes-sent",
-      "Each entry you save is sent to " + config.practice + "'s server once, only to check it " +
-      "for risk, and is not kept there. Your notes are never added to the chat."
+      "Each entry you save, and the words of each mood check-in, are sent to " + config.practice +
+      "'s server once, only to check them for risk, and are not kept there. Your notes are " +
+      "never added to the chat."
     );
     const confirm = el("div", "lantern-confirm lantern-notes-confirm");
     confirm.setAttribute("role", "alertdialog");
@@ -613,6 +616,7 @@
       heading, keepRow, keeping, sent, confirm, journal, result, viewer, listHeading, list,
       el("div", "lantern-notes-actions")
     );
+    notesPanel.insertBefore(moodSection(), notesPanel.lastChild); // see "mood over time" below
     notesPanel.lastChild.append(
       button("Delete my notes", "lantern-notes-delete-all", function () {
         const wasKept = notes.keep;
@@ -865,6 +869,474 @@
     heading.focus();
   }
 
+  // ---- My notes: mood over time --------------------------------------------------------
+  //
+  // Mood check-ins (1 to 10, a few words, the PHQ-2 and GAD-2 if the visitor wants) in
+  // notes.checkins, kept like journal entries; a chart of the last 14 or 90 days with a
+  // table alternative, and a plain-words summary from mood.js. The questions, the cut-off
+  // and every summary sentence come from mood-checkins.json (make widget-help).
+
+  const MAX_CHECKIN_WORDS = 500;
+  const SCREENERS = ["phq2", "gad2"];
+  const REFERRAL_PAYLOAD = "/request_referral"; // the chat's "Talk to a therapist" (actions/checkins.py)
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const CHART = { width: 320, height: 150, left: 26, right: 8, top: 8, bottom: 22 };
+  let moodContent = null; // mood-checkins.json
+  let moodLoading = null; // mood.js and mood-checkins.json, loaded when My notes first opens
+  const moodView = { windowDays: 14, asTable: false };
+  let moodOfferShownFor = null; // the check-in whose offer of help this page has shown
+
+  // Saved check-ins are read by mood.js, which leaves out what it cannot read; they stay
+  // stored as they are, so nothing the visitor wrote is dropped.
+  function storedCheckins(saved) {
+    return Array.isArray(saved.checkins) ? saved.checkins.filter(function (checkin) {
+      return Boolean(checkin) && typeof checkin === "object";
+    }) : [];
+  }
+
+  function loadMoodTools() {
+    if (moodLoading) { return moodLoading; }
+    const script = new Promise(function (resolve, reject) {
+      if (window.LanternMood) { resolve(); return; }
+      const tag = document.createElement("script");
+      tag.src = config.assetsUrl + "mood.js";
+      tag.addEventListener("load", resolve);
+      tag.addEventListener("error", reject);
+      document.head.appendChild(tag);
+    });
+    const content = fetch(config.assetsUrl + "mood-checkins.json", { credentials: "omit" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      });
+    moodLoading = Promise.all([script, content, fetchJournalPrompts()]).then(function (loaded) {
+      if (!window.LanternMood || !loaded[1] || !loaded[1].words) { throw new Error("mood tools"); }
+      moodContent = loaded[1];
+    });
+    moodLoading.catch(function () { moodLoading = null; }); // opening My notes again retries
+    return moodLoading;
+  }
+
+  function moodSummary() {
+    return window.LanternMood.summarise(notes.checkins, {
+      today: window.LanternMood.localDate(new Date()),
+      windowDays: moodView.windowDays,
+    }, moodContent);
+  }
+
+  function moodSection() {
+    const section = el("section", "lantern-mood");
+    section.setAttribute("aria-labelledby", "lantern-mood-title");
+    const heading = el("h4", null, "Mood check-in");
+    heading.id = "lantern-mood-title";
+    const loading = el("p", "lantern-mood-loading", "Loading the mood check-in…");
+    section.append(heading, loading);
+    loadMoodTools().then(function () {
+      if (!section.isConnected) { return; } // the panel was drawn again meanwhile
+      const result = el("div", "lantern-mood-result"); // read out through announce()
+      const view = el("div", "lantern-mood-view");
+      loading.replaceWith(moodForm(result, view), result, view);
+      drawMoodView(view);
+      offerHelpOnce(result, moodSummary().offer, false);
+    }, function () {
+      loading.textContent = "The mood check-in could not be loaded. Please close My notes and open it again.";
+    });
+    return section;
+  }
+
+  function labelled(labelText, control) {
+    const row = el("p", "lantern-mood-row");
+    const label = el("label", null, labelText);
+    label.htmlFor = control.id;
+    row.append(label, control);
+    return row;
+  }
+
+  function moodForm(result, view) {
+    const form = el("form", "lantern-mood-form");
+    form.setAttribute("aria-label", "Check in with your mood");
+    form.noValidate = true; // the form says what is missing itself, in words
+    const scale = moodContent.scale;
+    const mood = el("select", "lantern-mood-score");
+    mood.id = "lantern-mood-score";
+    mood.required = true;
+    const none = el("option", null, "Choose a number");
+    none.value = "";
+    mood.append(none);
+    for (let score = scale.lowest; score <= scale.highest; score += 1) {
+      const option = el("option", null, String(score));
+      option.value = String(score);
+      mood.append(option);
+    }
+    const words = el("textarea", "lantern-mood-words");
+    words.id = "lantern-mood-words";
+    words.rows = 2;
+    words.maxLength = MAX_CHECKIN_WORDS;
+    const screeners = el("details", "lantern-mood-screeners");
+    screeners.append(el("summary", null, "Two short questionnaires (optional)"));
+    SCREENERS.forEach(function (name) { screeners.append(screenerFields(name)); });
+    const save = el("button", "lantern-mood-save", "Save check-in");
+    save.type = "submit";
+    form.append(
+      labelled("Your mood now, from " + scale.lowest + " (worst) to " + scale.highest + " (best)", mood),
+      labelled("A few words (optional)", words),
+      screeners,
+      save
+    );
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const checkin = readCheckin(form, result);
+      if (!checkin) { return; }
+      notes.checkins.push(checkin);
+      const stored = saveNotes();
+      form.reset();
+      drawMoodView(view);
+      save.disabled = true;
+      checkinSaved(checkin, stored, result).finally(function () { save.disabled = false; });
+    });
+    return form;
+  }
+
+  function screenerFields(name) {
+    const screener = moodContent.screeners[name];
+    const fields = el("fieldset", "lantern-mood-screener");
+    fields.append(el("legend", null, screener.name));
+    screener.questions.forEach(function (question) {
+      const answer = el("select", "lantern-mood-answer");
+      answer.id = "lantern-mood-" + question.id;
+      answer.dataset.screener = name;
+      const none = el("option", null, "Not answered");
+      none.value = "";
+      answer.append(none);
+      moodContent.screeners.answers.forEach(function (choice) {
+        const option = el("option", null, choice.label);
+        option.value = String(choice.score);
+        answer.append(option);
+      });
+      fields.append(labelled(question.text, answer));
+    });
+    return fields;
+  }
+
+  // The check-in the form holds, or null after saying what is missing.
+  function readCheckin(form, result) {
+    function refuse(message, control) {
+      result.textContent = "";
+      result.append(el("p", "lantern-mood-problem", message));
+      control.focus();
+      announce(message);
+      return null;
+    }
+    const mood = form.querySelector(".lantern-mood-score");
+    if (!mood.value) {
+      return refuse("Choose your mood from " + moodContent.scale.lowest + " to " +
+        moodContent.scale.highest + " first, then save the check-in.", mood);
+    }
+    const totals = {};
+    for (const name of SCREENERS) {
+      const answers = Array.from(form.querySelectorAll('.lantern-mood-answer[data-screener="' + name + '"]'));
+      const unanswered = answers.filter(function (a) { return !a.value; });
+      if (unanswered.length === answers.length) { totals[name] = null; continue; }
+      if (unanswered.length) {
+        form.querySelector(".lantern-mood-screeners").open = true;
+        return refuse("Answer both questions of the " + moodContent.screeners[name].name +
+          ", or leave both not answered.", unanswered[0]);
+      }
+      totals[name] = answers.reduce(function (sum, a) { return sum + parseInt(a.value, 10); }, 0);
+    }
+    const now = new Date();
+    return {
+      id: newConversationId(),
+      date: window.LanternMood.localDate(now),
+      time: now.toISOString(),
+      mood: parseInt(mood.value, 10),
+      words: form.querySelector(".lantern-mood-words").value.trim().slice(0, MAX_CHECKIN_WORDS),
+      phq2: totals.phq2,
+      gad2: totals.gad2,
+    };
+  }
+
+  // Says where the check-in is kept, checks its words for risk like a journal entry, and
+  // offers help after a run of low days or a questionnaire at or above the cut-off.
+  function checkinSaved(checkin, stored, result) {
+    const where = !stored ? " It could not be kept on this device (storage is blocked or full)."
+      : notes.keep ? " It is kept on this device." : " It is not kept after you close My notes.";
+    result.textContent = "";
+    result.append(el("p", null, "Saving…"));
+    const level = checkin.words ? screenWords(checkin.words) : Promise.resolve("none");
+    return level.then(function (found) {
+      result.textContent = "";
+      const saved = el("p", "lantern-mood-saved", "Your check-in is saved." + where);
+      result.append(saved);
+      if (found === null) {
+        result.append(el(
+          "p", "lantern-notes-unchecked",
+          "Your words could not be checked for risk just now. " +
+          "If you are struggling, Get help now lists people you can talk to."
+        ));
+      }
+      const offer = moodSummary().offer;
+      if (found === "low" || found === "high" || found === "imminent") {
+        const help = notesCrisisHelp(found);
+        if (offer) {
+          moodOfferShownFor = offer.checkin;
+          help.insertBefore(therapistOffer(), help.lastChild);
+        }
+        result.append(help);
+        result.querySelector(".lantern-notes-question").focus();
+        return;
+      }
+      if (!offerHelpOnce(result, offer, true)) { announce(result.textContent); }
+    });
+  }
+
+  // The risk level of a check-in's words from /notes/screen, or null when it cannot answer.
+  function screenWords(text) {
+    const controller = new AbortController();
+    const timer = window.setTimeout(function () { controller.abort(); }, SCREEN_TIMEOUT_MS);
+    return fetch(config.webUrl + "/notes/screen", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text: text }),
+      credentials: "omit",
+      signal: controller.signal,
+    })
+      .then(answerOf)
+      .then(function (answer) { return typeof answer.level === "string" ? answer.level : null; })
+      .catch(function () { return null; })
+      .finally(function () { window.clearTimeout(timer); });
+  }
+
+  // The offer for the latest check-in, once per check-in on this page; whether it was shown.
+  function offerHelpOnce(result, offer, moveFocus) {
+    if (!offer || offer.checkin === moodOfferShownFor) { return false; }
+    moodOfferShownFor = offer.checkin;
+    result.append(moodHelpOffer(offer.reason));
+    if (moveFocus) {
+      result.querySelector(".lantern-notes-question").focus();
+    } else { // My notes just opened: its heading keeps the focus
+      announce(offerIntro(offer.reason));
+    }
+    return true;
+  }
+
+  function offerIntro(reason) {
+    return reason === "low_run" ? moodContent.offer.intro_low_run : moodContent.offer.intro_screener;
+  }
+
+  // The flagged journal entry's help (the direct question, the crisis services, the way into
+  // the chat), opened by words about the check-ins and an offer of a therapist.
+  function moodHelpOffer(reason) {
+    const words = (journalPrompts && journalPrompts.when_flagged) || {};
+    const offer = moodContent.offer;
+    const box = el("div", "lantern-notes-crisis lantern-mood-offer");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", offer.label);
+    const question = el("p", "lantern-notes-question", words.question || "Are you safe right now?");
+    question.tabIndex = -1;
+    box.append(
+      el("p", null, offerIntro(reason)),
+      therapistOffer(),
+      question,
+      el("p", null, words.reach_out || ""),
+      crisisCard({ region: state.region, resources: regionHelp(state.region).services }),
+      button(words.to_chat || "Talk about it in the chat", "lantern-notes-to-chat", function () {
+        showNotes(false);
+        input.focus();
+      })
+    );
+    return box;
+  }
+
+  // The chat's own ways to a person: an appointment (the bot's referral questions) and,
+  // while the practice is staffed, a live chat. Nothing from the notes goes with them.
+  function therapistOffer() {
+    const offer = moodContent.offer;
+    const part = el("div", "lantern-mood-therapist");
+    const ask = button(offer.therapist_button, "lantern-mood-referral", function () {
+      showNotes(false);
+      input.focus();
+      send(REFERRAL_PAYLOAD, offer.therapist_button);
+    });
+    part.append(el("p", null, offer.therapist), ask);
+    if (!talkButton.hidden) {
+      part.append(button("Talk to a person", "lantern-mood-live", function () {
+        showNotes(false);
+        input.focus();
+        askForPerson("Talk to a person");
+      }));
+    }
+    return part;
+  }
+
+  // ---- the chart, its table, and the summary
+
+  function drawMoodView(view) {
+    const summary = moodSummary();
+    view.textContent = "";
+    const heading = el("h4", null, "Your mood over time");
+    const choices = el("fieldset", "lantern-mood-window");
+    choices.append(el("legend", null, "Show"));
+    moodContent.windows.forEach(function (option) {
+      const radio = el("input");
+      radio.type = "radio";
+      radio.name = "lantern-mood-window";
+      radio.id = "lantern-mood-window-" + option.days;
+      radio.value = String(option.days);
+      radio.checked = option.days === summary.window.days;
+      radio.addEventListener("change", function () {
+        moodView.windowDays = option.days;
+        drawMoodView(view);
+        view.querySelector("#" + radio.id).focus();
+        announce("Showing the " + option.label.toLowerCase() + ".");
+      });
+      const label = el("label", null, option.label);
+      label.htmlFor = radio.id;
+      choices.append(radio, label);
+    });
+    const asTable = button("Show as a table", "lantern-mood-as-table", function () {
+      moodView.asTable = !moodView.asTable;
+      drawMoodView(view);
+      view.querySelector(".lantern-mood-as-table").focus();
+    });
+    asTable.setAttribute("aria-pressed", String(moodView.asTable));
+    const description = el("p", "lantern-mood-description", chartDescription(summary));
+    description.id = "lantern-mood-description";
+    const chart = moodChart(summary);
+    chart.setAttribute("aria-describedby", description.id);
+    const table = moodTable(summary);
+    chart.classList.toggle("lantern-mood-hidden", moodView.asTable);
+    table.hidden = !moodView.asTable;
+    const summaryHeading = el("h4", null, "In plain words");
+    const sentences = el("ul", "lantern-mood-summary");
+    summary.sentences.forEach(function (sentence) {
+      const item = el("li", null, sentence.text);
+      item.dataset.rule = sentence.rule;
+      sentences.append(item);
+    });
+    view.append(heading, choices, asTable, chart, description, table, summaryHeading, sentences);
+  }
+
+  function svgNode(tag, attributes, className) {
+    const node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attributes).forEach(function (name) { node.setAttribute(name, String(attributes[name])); });
+    if (className) { node.setAttribute("class", className); }
+    return node;
+  }
+
+  // A line per run of days with a check-in: a day without one is a gap, not a dip.
+  function moodChart(summary) {
+    const scale = moodContent.scale;
+    const plotWidth = CHART.width - CHART.left - CHART.right;
+    const plotHeight = CHART.height - CHART.top - CHART.bottom;
+    const last = Math.max(summary.days.length - 1, 1);
+    function x(index) { return CHART.left + (index * plotWidth) / last; }
+    function y(mood) {
+      return CHART.top + ((scale.highest - mood) * plotHeight) / (scale.highest - scale.lowest);
+    }
+    const chart = svgNode("svg", {
+      viewBox: "0 0 " + CHART.width + " " + CHART.height,
+      role: "img",
+      "aria-label": "Mood chart, " + summary.window.label.toLowerCase(),
+      focusable: "false",
+    }, "lantern-mood-chart");
+    [scale.lowest, moodContent.rules.low_mood, scale.highest].forEach(function (mood) {
+      const low = mood === moodContent.rules.low_mood;
+      chart.append(
+        svgNode("line", { x1: CHART.left, x2: CHART.width - CHART.right, y1: y(mood), y2: y(mood) },
+          low ? "lantern-mood-low-line" : "lantern-mood-grid"),
+        svgNode("text", { x: CHART.left - 4, y: y(mood) + 4, "text-anchor": "end" }, "lantern-mood-axis")
+      );
+      chart.lastChild.textContent = String(mood);
+    });
+    [0, summary.days.length - 1].forEach(function (index, i) {
+      const label = svgNode("text", {
+        x: x(index), y: CHART.height - 6, "text-anchor": i === 0 ? "start" : "end",
+      }, "lantern-mood-axis");
+      label.textContent = shortDate(summary.days[index].date);
+      chart.append(label);
+    });
+    let path = "";
+    summary.days.forEach(function (day, index) {
+      if (day.mood === null) { return; }
+      const previous = summary.days[index - 1];
+      path += (previous && previous.mood !== null ? " L" : " M") + x(index).toFixed(1) + " " + y(day.mood).toFixed(1);
+    });
+    if (path) { chart.append(svgNode("path", { d: path.trim(), fill: "none" }, "lantern-mood-line")); }
+    summary.days.forEach(function (day, index) {
+      if (day.mood === null) { return; }
+      const point = svgNode("circle", {
+        cx: x(index), cy: y(day.mood), r: summary.days.length > 30 ? 2.5 : 3.5,
+        "data-date": day.date, "data-mood": day.mood,
+      }, day.mood <= moodContent.rules.low_mood ? "lantern-mood-point lantern-mood-point--low" : "lantern-mood-point");
+      chart.append(point);
+    });
+    return chart;
+  }
+
+  // "7 Dec", from a "YYYY-MM-DD" read as a local date.
+  function shortDate(date) {
+    const parts = date.split("-").map(Number);
+    return new Date(parts[0], parts[1] - 1, parts[2])
+      .toLocaleDateString([], { day: "numeric", month: "short" });
+  }
+
+  function chartDescription(summary) {
+    const moods = summary.days.filter(function (d) { return d.mood !== null; });
+    const range = summary.window.label.toLowerCase();
+    if (!moods.length) { return "No check-ins in the " + range + " yet."; }
+    const values = moods.map(function (d) { return d.mood; });
+    const latest = moods[moods.length - 1];
+    return "The " + range + ": " + moods.length + " of " + summary.days.length +
+      " days have a check-in. Lowest " + Math.min.apply(null, values) + ", highest " +
+      Math.max.apply(null, values) + ", latest " + latest.mood + " on " + shortDate(latest.date) +
+      ". Days without a check-in are gaps in the line." +
+      (summary.days.some(function (d) { return d.count > 1; })
+        ? " On a day with more than one check-in, the chart shows the latest." : "");
+  }
+
+  // Every check-in of the window, newest first: the chart's figures, with the words (and
+  // the time, on a day with more than one check-in).
+  function moodTable(summary) {
+    const checkinsOn = {};
+    summary.days.forEach(function (day) { checkinsOn[day.date] = day.count; });
+    const table = el("table", "lantern-mood-table");
+    const caption = el("caption", null, "Check-ins, " + summary.window.label.toLowerCase());
+    const head = el("thead");
+    const headRow = el("tr");
+    ["Date", "Mood", "PHQ-2", "GAD-2", "Words"].forEach(function (name) {
+      const cell = el("th", null, name);
+      cell.scope = "col";
+      headRow.append(cell);
+    });
+    head.append(headRow);
+    const rows = el("tbody");
+    summary.checkins.slice().reverse().forEach(function (checkin) {
+      const row = el("tr");
+      row.dataset.date = checkin.date;
+      const time = checkinsOn[checkin.date] > 1 ? clockTime(checkin.time) : "";
+      const date = el("th", null, shortDate(checkin.date) + (time ? ", " + time : ""));
+      date.scope = "row";
+      row.append(
+        date,
+        el("td", "lantern-mood-cell-mood", checkin.mood),
+        el("td", null, checkin.phq2 === null ? "none" : checkin.phq2),
+        el("td", null, checkin.gad2 === null ? "none" : checkin.gad2),
+        el("td", "lantern-mood-cell-words", checkin.words)
+      );
+      rows.append(row);
+    });
+    if (!summary.checkins.length) {
+      const row = el("tr");
+      const cell = el("td", null, "No check-ins in this time yet.");
+      cell.colSpan = 5;
+      row.append(cell);
+      rows.append(row);
+    }
+    table.append(caption, head, rows);
+    return table;
+  }
+
   // ---- breathing pacer ---------------------------------------------------------------
 
   function pacerElement(spec) {
@@ -981,8 +1453,9 @@
         "to keep you safe and to follow up when you ask for help. Someone from the practice " +
         "may join this chat if you ask them to. You can delete it from Options at any time. "),
       el("p", null,
-        "My notes stay on this device, and only if you turn keeping on. Each entry you save " +
-        "is sent once to be checked for risk, and is not kept. "),
+        "My notes and mood check-ins stay on this device, and only if you turn keeping on. " +
+        "Each entry you save, and a check-in's words, are sent once to be checked for risk, " +
+        "and are not kept. "),
       config.privacyUrl ? link("Read the privacy notice", config.privacyUrl) : ""
     );
   }
