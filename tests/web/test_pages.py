@@ -118,10 +118,22 @@ def test_privacy_page_says_what_my_notes_keep_and_send(client):
     assert "it is not kept or logged there" in html
 
 
+def test_privacy_page_says_when_the_first_session_note_is_sent_and_kept(client, settings):
+    html = " ".join(client.get("/privacy").content.decode().split())
+    assert "We receive none of your notes unless you send us your first-session note" in html
+    assert "only by ticking the box to agree and pressing send" in html
+    assert "keep it, encrypted, with your request" in html
+    assert "We record that a note came, never what it says" in html
+    assert f"deleted after {settings.RETENTION_DAYS} days, or when your request is" in html
+    assert "the reminder holds none of your notes" in html
+
+
 def test_widgets_notice_says_what_my_notes_keep_and_send():
     widget = (STATIC_FILE.parent / "widget.js").read_text(encoding="utf-8")
     assert '"My notes stay on this device, and only if you turn keeping on.' in widget
     assert '"is sent once to be checked for risk, and is not kept. "' in widget
+    sent_with_consent = '"Your first-session note is sent to " + config.practice + " only if'
+    assert sent_with_consent in widget
 
 
 def test_widgets_crisis_help_file_matches_the_resources(client):

@@ -1497,9 +1497,9 @@
         "may join this chat if you ask them to. You can delete it from Options at any time. "),
       el("p", null,
         "My notes stay on this device, and only if you turn keeping on. Each entry you save " +
-        "is sent once to be checked for risk, and is not kept. Your first-session note is " +
-        "sent to " + config.practice + " only if you choose to send it with your appointment " +
-        "request; then it is kept with the request. "),
+        "is sent once to be checked for risk, and is not kept. " +
+        "Your first-session note is sent to " + config.practice + " only if you choose to " +
+        "send it with your appointment request, and is then kept with the request. "),
       config.privacyUrl ? link("Read the privacy notice", config.privacyUrl) : ""
     );
   }
