@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from bot.encryption import KEY_FILE_NAME
 from tests.browser.conftest import open_widget_page
-from tests.browser.widget import serious_violations
+from tests.browser.widget import Widget, serious_violations
 from tests.support.stack import PROJECT_DIR
 
 pytestmark = pytest.mark.browser
@@ -373,7 +373,8 @@ def test_a_reminder_with_long_non_ascii_words_folds_between_characters(browser_c
         )
         route.fulfill(body=page_html, content_type="text/html; charset=utf-8")
 
-    page = browser_context.new_page()
+    widget = Widget(browser_context.new_page(), site)
+    page = widget.page
     page.route(site, renamed)
     page.goto(site)
     open_notes(page)
@@ -388,6 +389,7 @@ def test_a_reminder_with_long_non_ascii_words_folds_between_characters(browser_c
         if line.startswith("DESCRIPTION:A minute")
     )
     assert "Ψυχοθεραπεία\\, Caerdydd\\; Ŵyn" in description
+    assert widget.csp_violations == []
 
 
 def test_a_written_record_from_the_chat_is_saved_to_my_notes(browser_context, stack):
@@ -395,7 +397,8 @@ def test_a_written_record_from_the_chat_is_saved_to_my_notes(browser_context, st
     plan = "My safety plan\nWarning signs: not sleeping\nPeople to call: Jo"
     reply = [{"custom": {"download": {"filename": "safety_plan.txt", "title": "Safety plan",
                                       "text": plan}}}]  # fmt: skip
-    page = open_widget_page(browser_context, stack.ports["web"]).page
+    widget = open_widget_page(browser_context, stack.ports["web"])
+    page = widget.page
     page.route(
         "**/webhooks/rest/webhook",
         lambda route: route.fulfill(content_type="application/json", body=json.dumps(reply)),
@@ -417,6 +420,7 @@ def test_a_written_record_from_the_chat_is_saved_to_my_notes(browser_context, st
     assert (entry["title"], entry["text"]) == ("Safety plan", plan)
     open_notes(page)
     expect(page.locator(".lantern-notes-entry")).to_contain_text("Safety plan")
+    assert widget.csp_violations == []
 
 
 def test_quick_exit_and_turning_keeping_off_clear_the_note(page):

@@ -884,11 +884,16 @@
   let sessionNoteWords = null; // session-note.json, fetched when My notes first opens
   const sessionFlow = { step: 0, summary: false }; // where the visitor is in the note
 
-  // Called while the notes load, before this section's constants exist: it uses none.
+  // The note's answers, in session-note.json's order (a function: it is needed while the
+  // notes load, before this section's constants exist).
+  function sessionNoteKeys() {
+    return ["brings", "tried", "change", "questions", "safety"];
+  }
+
   function validSessionNote(saved) {
     if (!saved || typeof saved !== "object") { return null; }
     const note = { updated: typeof saved.updated === "string" ? saved.updated : "" };
-    ["brings", "tried", "change", "questions", "safety"].forEach(function (key) {
+    sessionNoteKeys().forEach(function (key) {
       note[key] = typeof saved[key] === "string" ? saved[key] : "";
     });
     return note;
@@ -897,7 +902,7 @@
   function sessionAnswers() {
     const note = notes.sessionNote || validSessionNote({});
     const answers = {};
-    ["brings", "tried", "change", "questions", "safety"].forEach(function (key) { answers[key] = note[key]; });
+    sessionNoteKeys().forEach(function (key) { answers[key] = note[key]; });
     return answers;
   }
 
