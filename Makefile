@@ -168,7 +168,7 @@ safety-dev: $(VENV)/.installed $(RISK_MODEL) ## risk screen on the risk-dev set 
 export-safety-cases: $(VENV)/.installed ## write reviewers' labelled messages, redacted, to var/review-cases/from_review.yml to rewrite as cases
 	$(BIN)/python -m django export_safety_cases
 
-widget-help: $(VENV)/.installed ## regenerate the widget's copies of the crisis services, journal prompts and mood check-ins after editing data/resources, data/content/journal_prompts.yml or mood_summary.yml
+widget-help: $(VENV)/.installed ## regenerate the widget's copies of the crisis services, journal prompts, mood check-ins and first-session note after editing data/resources, data/content/journal_prompts.yml, mood_summary.yml or session_note.yml
 	$(BIN)/python -m bot.web.crisis_help
 
 crisis-footer: $(VENV)/.installed ## rewrite utter_crisis_footer in domain.yml from data/resources after editing it

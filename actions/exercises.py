@@ -98,7 +98,13 @@ class ActionWriteUpExercise(Action):
         record = written_record(exercise, answers, extra)
         dispatcher.utter_message(text=f"{content_file('coping')['record_ready']}\n\n{record}")
         dispatcher.utter_message(
-            json_message={"download": {"filename": f"{exercise.id}.txt", "text": record}}
+            json_message={
+                "download": {
+                    "filename": f"{exercise.id}.txt",
+                    "title": exercise.title,
+                    "text": record,
+                }
+            }
         )
         send(dispatcher, closing_reply(exercise))
         return forget_exercise(domain)

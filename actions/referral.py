@@ -246,7 +246,11 @@ class ActionSubmitReferral(Action):
                 contact_kind=contact_kind,
                 days=content_file("referral")["reply_working_days"],
             )
-        dispatcher.utter_message(text=text)
+        # The reference tells the widget that this conversation has a referral (My notes
+        # then offers to send the first-session note with it).
+        dispatcher.utter_message(
+            text=text, json_message={"referral": {"reference": referral.reference}}
+        )
         return forget
 
 

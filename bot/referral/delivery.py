@@ -4,8 +4,9 @@ Each referral is posted as JSON with its id as the Idempotency-Key header, so a
 retry after a timeout cannot create a second referral at the practice. 2xx and
 409 (already have it) count as delivered; timeouts, connection errors, 408,
 425, 429 and 5xx are retried with backoff; any other 4xx is a refusal that
-staff must see (status failed). Log lines carry the reference, never contact
-details.
+staff must see (status failed). A first-session note the visitor sent before
+delivery goes in the same payload ("session_note"); one that comes later stays in the
+console. Log lines carry the reference, never contact details or the note.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import requests
 from django.db import DatabaseError
 
 from bot.referral import outbox
-from bot.referral.models import Referral
+from bot.referral.models import Referral, ReferralNote
+from bot.referral.session_note import mark_note_delivered
 
 logger = logging.getLogger(__name__)
 TIMEOUT = (3.05, 10)  # seconds to connect, seconds to answer
@@ -38,7 +40,7 @@ class Endpoint:
         return cls(url, os.environ.get("REFERRAL_WEBHOOK_TOKEN", "").strip()) if url else None
 
 
-def referral_payload(referral: Referral) -> dict:
+def referral_payload(referral: Referral, note: ReferralNote | None = None) -> dict:
     return {
         "reference": referral.reference,
         "created_at": referral.created_at.isoformat(),
@@ -52,17 +54,29 @@ def referral_payload(referral: Referral) -> dict:
         "clinician_id": referral.clinician_id or None,
         "urgent": referral.urgent,
         "consent": {"text": referral.consent_text, "given_at": referral.consented_at.isoformat()},
+        "session_note": None
+        if note is None
+        else {
+            "text": note.text,
+            "consent": {"text": note.consent_text, "given_at": note.consented_at.isoformat()},
+        },
     }
 
 
-def post(endpoint: Endpoint, referral: Referral) -> tuple[str, str]:
+def note_of(referral: Referral) -> ReferralNote | None:
+    return ReferralNote.objects.filter(referral=referral).first()
+
+
+def post(
+    endpoint: Endpoint, referral: Referral, note: ReferralNote | None = None
+) -> tuple[str, str]:
     """("delivered" | "retry" | "failed", what went wrong)."""
     headers = {"Idempotency-Key": str(referral.id)}
     if endpoint.token:
         headers["Authorization"] = f"Bearer {endpoint.token}"
     try:
         response = endpoint.session.post(
-            endpoint.url, json=referral_payload(referral), headers=headers, timeout=TIMEOUT
+            endpoint.url, json=referral_payload(referral, note), headers=headers, timeout=TIMEOUT
         )
     except requests.RequestException as error:
         return "retry", type(error).__name__
@@ -78,9 +92,12 @@ def deliver_due(endpoint: Endpoint, backoff: outbox.Backoff) -> int:
     """Post every referral that is due now; the number delivered."""
     delivered = 0
     while (referral := outbox.claim_next(lease=backoff.lease)) is not None:
-        outcome, error = post(endpoint, referral)
+        note = note_of(referral)
+        outcome, error = post(endpoint, referral, note)
         if outcome == "delivered":
             outbox.mark_delivered(referral)
+            if note is not None:
+                mark_note_delivered(note)
             delivered += 1
             logger.info("referral %s delivered", referral.reference)
         elif outcome == "retry":

@@ -74,3 +74,26 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class ReferralNote(models.Model):
+    """The first-session note a visitor sent from My notes with their appointment request,
+    with its own consent. One per referral: sending again replaces it (and its consent).
+
+    It goes with the referral (retention) and with the conversation (the visitor's
+    erasure, or the conversation's retention): bot.web.console.retention.erase."""
+
+    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="note")
+    text = EncryptedTextField()
+    consent_text = models.TextField()
+    consented_at = models.DateTimeField()
+    # Set when the note went to the intake endpoint in the referral's payload; a note
+    # that arrived after the referral was delivered is shown in the console only.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"note for {self.referral_id}"
+
+    @property
+    def came_after_delivery(self) -> bool:
+        return self.delivered_at is None and self.referral.delivered_at is not None

@@ -1,13 +1,15 @@
-"""The widget's own copies of data: the crisis services, the journal's prompts, and the
-mood check-ins' questions and summary rules.
+"""The widget's own copies of data: the crisis services, the journal's prompts, the
+mood check-ins' questions and summary rules, and the first-session note's questions.
 
 The widget ships `static/lantern/crisis-help.json` (so "Get help now" works with the bot
 down), generated from data/resources and bot.regions (its region picker's names),
 `static/lantern/journal-prompts.json` (for My notes), generated from
-data/content/journal_prompts.yml, and `static/lantern/mood-checkins.json` (My notes' mood
+data/content/journal_prompts.yml, `static/lantern/mood-checkins.json` (My notes' mood
 check-ins), generated from data/content/mood_summary.yml, the PHQ-2 and GAD-2 questions
-(domain.yml) and their cut-off (data/content/checkins.yml), all by `make widget-help`; a
-test fails when any of them is out of date.
+(domain.yml) and their cut-off (data/content/checkins.yml), and
+`static/lantern/session-note.json` (the first-session note), generated from
+data/content/session_note.yml, all by `make widget-help`; a test fails when any of them
+is out of date.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ MOOD_FILE = STATIC_DIR / "mood-checkins.json"
 MOOD_SUMMARY = CONTENT_DIR / "mood_summary.yml"
 DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 SCREENERS = ("phq2", "gad2")
+SESSION_NOTE_FILE = STATIC_DIR / "session-note.json"
 
 
 def crisis_help(resources: CrisisResources | None = None) -> dict:
@@ -112,6 +115,13 @@ def mood_checkins(path: Path = MOOD_SUMMARY, domain: Path = DOMAIN) -> dict:
     }
 
 
+def session_note() -> dict:
+    """The first-session note's words (data/content/session_note.yml), as the widget shows them."""
+    from bot.referral.session_note import session_note_words  # one reader for the file
+
+    return session_note_words()
+
+
 def render(data: dict) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
@@ -121,6 +131,7 @@ if __name__ == "__main__":
         (STATIC_FILE, crisis_help()),
         (JOURNAL_FILE, journal_prompts()),
         (MOOD_FILE, mood_checkins()),
+        (SESSION_NOTE_FILE, session_note()),
     ):
         target.write_text(render(data), encoding="utf-8")
         sys.stdout.write(f"wrote {target}\n")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("privacy/delete-conversation", views.delete_conversation, name="delete-conversation"),
     path("notes/screen", notes_views.screen_note, name="notes-screen"),
+    path("notes/attach", notes_views.attach_note, name="notes-attach"),
     path("live/availability", live_views.live_availability, name="live-availability"),
     path("live/request", live_views.request_live_chat, name="live-request"),
     path("live/<str:conversation_id>", live_views.live_chat_news, name="live-news"),

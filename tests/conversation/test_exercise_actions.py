@@ -80,6 +80,7 @@ async def test_the_safety_plan_is_written_up_with_the_regions_crisis_lines(dispa
     assert all(answer in text["text"] for answer in answers.values())
     assert "Samaritans 116 123" in text["text"] and "Emergency: 999" in text["text"]
     assert download["custom"]["download"]["filename"] == "safety_plan.txt"
+    assert download["custom"]["download"]["title"] == "Safety plan"  # its name in My notes
     assert download["custom"]["download"]["text"] in text["text"]
     assert closing["text"] == PLAN.closing
     assert SlotSet("sp_warning_signs", None) in events

@@ -165,6 +165,8 @@ async def test_with_consent_the_referral_is_in_the_outbox_and_the_bot_forgets_it
     assert referral.clinician_id == "" and referral.status == Referral.Status.PENDING
     text = dispatcher.messages[0]["text"]
     assert referral.reference in text and "sam@example.org" not in text
+    # the widget learns that the conversation has a referral (My notes can send a note with it)
+    assert dispatcher.messages[0]["custom"] == {"referral": {"reference": referral.reference}}
     assert events == [SlotSet(slot, None) for slot in SLOTS]
 
 

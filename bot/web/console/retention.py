@@ -9,7 +9,7 @@ from django.db.models import Min, Q
 
 from bot.alerts.models import StaffAlert
 from bot.live.models import LiveChat
-from bot.referral.models import Referral
+from bot.referral.models import Referral, ReferralNote
 from bot.web.console.ingest import ingest
 from bot.web.console.models import Conversation, SafetyLabel
 from bot.web.tracker import ConversationBusy, ErasedConversation, erase_conversation
@@ -24,11 +24,14 @@ def erase(conversation_id: str, keep_labels: bool = False) -> ErasedConversation
     retention keeps them (one redacted message each, kept as safety cases). Delivered
     staff alerts go; one still waiting is sent all the same (it holds no text, and staff
     must still hear that someone was at risk). Its live chats' records go too (their
-    messages are events of the conversation). Raises ConversationBusy, having erased
-    nothing, when the conversation's lock cannot be had."""
+    messages are events of the conversation). A first-session note sent with the
+    conversation's referral goes; the referral itself stays with the practice (its
+    retention is REFERRAL_RETENTION_DAYS, and its note goes with it). Raises
+    ConversationBusy, having erased nothing, when the conversation's lock cannot be had."""
     erased = erase_conversation(conversation_id)
     Conversation.objects.filter(conversation_id=conversation_id).delete()
     LiveChat.objects.filter(conversation_id=conversation_id).delete()
+    ReferralNote.objects.filter(referral__conversation_id=conversation_id).delete()
     StaffAlert.objects.filter(
         conversation_id=conversation_id, status=StaffAlert.Status.DELIVERED
     ).delete()

@@ -184,8 +184,11 @@ def labels(request):
 @staff("referral.view_referral")
 def referrals(request):
     show_contact = request.user.has_perm("referral.view_contact_details")
-    page = Paginator(Referral.objects.all(), PAGE_SIZE).get_page(request.GET.get("page"))
+    referrals = Referral.objects.select_related("note")
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
     for referral in page:
+        # The first-session note the visitor chose to send from My notes, if any.
+        referral.session_note = getattr(referral, "note", None)
         referral.shown_contact = (
             referral.contact if show_contact else mask(referral.contact_kind, referral.contact)
         )

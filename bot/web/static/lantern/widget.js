@@ -18,6 +18,8 @@
  * saved entry, and a check-in's words, are sent once to the web process's /notes/screen to
  * be checked for risk (it keeps nothing), and never to the chat. The mood chart's summary
  * is worked out here, by mood.js (loaded beside this script when My notes first opens).
+ * The first-session note goes to the practice only if the visitor sends it, ticking a
+ * consent box, with their appointment request (/notes/attach).
  */
 (function () {
   "use strict";
@@ -127,12 +129,17 @@
     try {
       const saved = JSON.parse(localStorage.getItem(NOTES_KEY));
       if (saved && saved.keep === true && Array.isArray(saved.entries)) {
-        return { keep: true, entries: saved.entries.filter(validEntry), checkins: storedCheckins(saved) };
+        return {
+          keep: true,
+          entries: saved.entries.filter(validEntry),
+          checkins: storedCheckins(saved),
+          sessionNote: validSessionNote(saved.sessionNote),
+        };
       }
     } catch (error) {
       // unreadable or blocked storage: nothing is kept
     }
-    return { keep: false, entries: [], checkins: [] };
+    return { keep: false, entries: [], checkins: [], sessionNote: null };
   }
 
   function validEntry(entry) {
@@ -158,7 +165,7 @@
     } catch (error) {
       // nothing to remove
     }
-    notes = { keep: false, entries: [], checkins: [] };
+    notes = { keep: false, entries: [], checkins: [], sessionNote: null };
   }
 
   // ---- small DOM helpers ---------------------------------------------------------
@@ -527,7 +534,7 @@
       notesPanel.querySelector("h3").focus();
       return;
     }
-    if (!notes.keep) { notes.entries = []; notes.checkins = []; } // not kept: gone once the panel closes
+    if (!notes.keep) { forgetNotes(); } // not kept: gone once the panel closes
     notesPanel.textContent = "";
   }
 
@@ -631,6 +638,7 @@
       })
     );
     drawNotesList();
+    drawNotesExtras();
   }
 
   function confirmStopKeeping(confirm, keep, keeping) {
@@ -761,34 +769,39 @@
       : notes.keep ? " It is kept on this device." : " It is not kept after you close My notes.";
     result.textContent = "";
     result.append(el("p", null, "Saving…"));
-    const controller = new AbortController();
-    const timer = window.setTimeout(function () { controller.abort(); }, SCREEN_TIMEOUT_MS);
-    return fetch(config.webUrl + "/notes/screen", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ text: entry.text }),
-      credentials: "omit",
-      signal: controller.signal,
-    })
-      .then(answerOf)
-      .then(function (answer) {
-        result.textContent = "";
-        const level = answer.level;
-        if (level === "low" || level === "high" || level === "imminent") {
-          result.append(el("p", null, "Your entry is saved." + where), notesCrisisHelp(level));
-          result.querySelector(".lantern-notes-question").focus();
-          return;
-        }
-        result.append(el("p", null, "Your entry is saved." + where));
-      })
-      .catch(function () {
-        result.textContent = "";
+    return screenText(entry.text).then(function (level) {
+      result.textContent = "";
+      if (level === null) {
         result.append(el(
           "p", "lantern-notes-unchecked",
           "Your entry is saved." + where + " It could not be checked for risk just now. " +
           "If you are struggling, Get help now lists people you can talk to."
         ));
-      })
+        return;
+      }
+      result.append(el("p", null, "Your entry is saved." + where));
+      if (level === "low" || level === "high" || level === "imminent") {
+        result.append(notesCrisisHelp(level));
+        result.querySelector(".lantern-notes-question").focus();
+      }
+    });
+  }
+
+  // The risk level /notes/screen gives a text (it keeps nothing), or null when it cannot
+  // answer: journal entries, a check-in's words and the first-session note's safety answer.
+  function screenText(text) {
+    const controller = new AbortController();
+    const timer = window.setTimeout(function () { controller.abort(); }, SCREEN_TIMEOUT_MS);
+    return fetch(config.webUrl + "/notes/screen", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text: text }),
+      credentials: "omit",
+      signal: controller.signal,
+    })
+      .then(answerOf)
+      .then(function (answer) { return typeof answer.level === "string" ? answer.level : null; })
+      .catch(function () { return null; })
       .finally(function () { window.clearTimeout(timer); });
   }
 
@@ -1063,7 +1076,7 @@
       : notes.keep ? " It is kept on this device." : " It is not kept after you close My notes.";
     result.textContent = "";
     result.append(el("p", null, "Saving…"));
-    const level = checkin.words ? screenWords(checkin.words) : Promise.resolve("none");
+    const level = checkin.words ? screenText(checkin.words) : Promise.resolve("none");
     return level.then(function (found) {
       result.textContent = "";
       const saved = el("p", "lantern-mood-saved", "Your check-in is saved." + where);
@@ -1088,23 +1101,6 @@
       }
       if (!offerHelpOnce(result, offer, true)) { announce(result.textContent); }
     });
-  }
-
-  // The risk level of a check-in's words from /notes/screen, or null when it cannot answer.
-  function screenWords(text) {
-    const controller = new AbortController();
-    const timer = window.setTimeout(function () { controller.abort(); }, SCREEN_TIMEOUT_MS);
-    return fetch(config.webUrl + "/notes/screen", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ text: text }),
-      credentials: "omit",
-      signal: controller.signal,
-    })
-      .then(answerOf)
-      .then(function (answer) { return typeof answer.level === "string" ? answer.level : null; })
-      .catch(function () { return null; })
-      .finally(function () { window.clearTimeout(timer); });
   }
 
   // The offer for the latest check-in, once per check-in on this page; whether it was shown.
@@ -1337,6 +1333,496 @@
     return table;
   }
 
+  // ---- My notes: the first-session note, sending it, exporting everything ---------------
+  // notes.sessionNote = {brings, tried, change, questions, safety, updated}: a few questions
+  // before a first session, one per step, in session-note.json's words
+  // (data/content/session_note.yml). It stays with the other notes, unless the visitor
+  // sends it, ticking a consent box, with the appointment request made in this chat
+  // (POST /notes/attach). The export gives everything in My notes as a printable page,
+  // a Markdown or JSON file, and a daily reminder as a calendar file.
+
+  const MAX_ANSWER_CHARS = 2000; // per answer, as /notes/attach takes it (bot/referral/session_note.py)
+  let sessionNoteWords = null; // session-note.json, fetched when My notes first opens
+  const sessionFlow = { step: 0, summary: false }; // where the visitor is in the note
+
+  // The note's answers, in session-note.json's order (a function: it is needed while the
+  // notes load, before this section's constants exist).
+  function sessionNoteKeys() {
+    return ["brings", "tried", "change", "questions", "safety"];
+  }
+
+  function validSessionNote(saved) {
+    if (!saved || typeof saved !== "object") { return null; }
+    const note = { updated: typeof saved.updated === "string" ? saved.updated : "" };
+    sessionNoteKeys().forEach(function (key) {
+      note[key] = typeof saved[key] === "string" ? saved[key] : "";
+    });
+    return note;
+  }
+
+  function sessionAnswers() {
+    const note = notes.sessionNote || validSessionNote({});
+    const answers = {};
+    sessionNoteKeys().forEach(function (key) { answers[key] = note[key]; });
+    return answers;
+  }
+
+  function sessionNoteWritten() {
+    const answers = sessionAnswers();
+    return Object.keys(answers).some(function (key) { return answers[key].trim() !== ""; });
+  }
+
+  // Whether the answer could be kept where the visitor asked (see saveNotes).
+  function keepAnswer(key, value) {
+    const note = notes.sessionNote || validSessionNote({});
+    note[key] = String(value).slice(0, MAX_ANSWER_CHARS);
+    note.updated = new Date().toISOString();
+    notes.sessionNote = note;
+    return saveNotes();
+  }
+
+  function fetchSessionNoteWords() {
+    if (sessionNoteWords) { return; }
+    fetch(config.assetsUrl + "session-note.json", { credentials: "omit" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !Array.isArray(data.questions) || sessionNoteWords) { return; }
+        sessionNoteWords = data;
+        if (!notesPanel.hidden) { drawSessionNote(); }
+      })
+      .catch(function () { sessionNoteWords = null; });
+  }
+
+  // Called at the end of drawNotesPanel: the note and the export, above its buttons.
+  function drawNotesExtras() {
+    const actions = notesPanel.querySelector(".lantern-notes-actions");
+    const session = el("section", "lantern-session");
+    session.setAttribute("aria-labelledby", "lantern-session-title");
+    notesPanel.insertBefore(session, actions);
+    notesPanel.insertBefore(exportSection(), actions);
+    sessionFlow.step = 0;
+    sessionFlow.summary = sessionNoteWritten();
+    drawSessionNote();
+    fetchSessionNoteWords();
+  }
+
+  function drawSessionNote() {
+    const box = notesPanel.querySelector(".lantern-session");
+    if (!box) { return; }
+    box.textContent = "";
+    const words = sessionNoteWords;
+    const heading = el("h4", null, words ? words.title : "My first-session note");
+    heading.id = "lantern-session-title";
+    heading.tabIndex = -1;
+    box.append(heading);
+    if (!words) {
+      box.append(el("p", null, "The questions are not here yet. If this stays, close My notes and open it again."));
+      return;
+    }
+    box.append(el("p", "lantern-session-about", words.about));
+    box.append(sessionFlow.summary ? sessionSummary(words) : sessionStep(words));
+    const result = el("div", "lantern-session-result");
+    result.setAttribute("aria-live", "polite");
+    box.append(result);
+  }
+
+  function sessionStep(words) {
+    const questions = words.questions;
+    const index = Math.max(0, Math.min(sessionFlow.step, questions.length - 1));
+    const question = questions[index];
+    const step = el("form", "lantern-session-step");
+    step.setAttribute("aria-labelledby", "lantern-session-title");
+    const progress = el("p", "lantern-session-progress", "Question " + (index + 1) + " of " + questions.length);
+    progress.id = "lantern-session-progress";
+    const label = el("label", "lantern-session-question", question.question);
+    label.htmlFor = "lantern-session-answer";
+    const hint = el("p", "lantern-session-hint", question.hint);
+    hint.id = "lantern-session-hint";
+    const answer = el("textarea", "lantern-session-answer");
+    answer.id = "lantern-session-answer";
+    answer.rows = 5;
+    answer.maxLength = MAX_ANSWER_CHARS;
+    answer.setAttribute("aria-describedby", "lantern-session-progress lantern-session-hint");
+    answer.value = sessionAnswers()[question.id] || "";
+    answer.addEventListener("input", function () { keepAnswer(question.id, answer.value); });
+
+    function go(to) {
+      if (!keepAnswer(question.id, answer.value)) {
+        announce("Your note could not be kept on this device (storage is blocked or full).");
+      }
+      if (to >= questions.length) {
+        finishSessionNote();
+        return;
+      }
+      sessionFlow.step = to;
+      drawSessionNote();
+      notesPanel.querySelector("#lantern-session-answer").focus();
+    }
+    const back = button("Back", "lantern-session-back", function () { go(index - 1); });
+    back.disabled = index === 0;
+    const next = el("button", "lantern-session-next", index === questions.length - 1 ? "Finish" : "Next");
+    next.type = "submit";
+    step.addEventListener("submit", function (event) {
+      event.preventDefault();
+      go(index + 1);
+    });
+    const buttons = el("p", "lantern-session-buttons");
+    buttons.append(back, next);
+    step.append(progress, label, hint, answer, buttons);
+    return step;
+  }
+
+  // The answers at the end, and the safety answer checked for risk as a journal entry is.
+  function finishSessionNote() {
+    sessionFlow.summary = true;
+    drawSessionNote();
+    notesPanel.querySelector(".lantern-session-summary h5").focus();
+    const safety = sessionAnswers().safety.trim();
+    if (!safety) { return; }
+    const result = notesPanel.querySelector(".lantern-session-result");
+    result.append(el("p", null, "Checking your answer about your safety…"));
+    screenText(safety.slice(0, MAX_ENTRY_CHARS)).then(function (level) {
+      result.textContent = "";
+      if (level === null) {
+        result.append(el(
+          "p", "lantern-notes-unchecked",
+          "Your answer about your safety could not be checked for risk just now. " +
+          "If you are struggling, Get help now lists people you can talk to."
+        ));
+      } else if (level === "low" || level === "high" || level === "imminent") {
+        result.append(notesCrisisHelp(level));
+        result.querySelector(".lantern-notes-question").focus();
+      }
+    });
+  }
+
+  function sessionSummary(words) {
+    const summary = el("div", "lantern-session-summary");
+    const heading = el("h5", null, "Your answers");
+    heading.tabIndex = -1;
+    const answers = sessionAnswers();
+    const list = el("dl", "lantern-session-answers");
+    words.questions.forEach(function (question) {
+      list.append(el("dt", null, question.question), el("dd", null, answers[question.id].trim() || "(no answer yet)"));
+    });
+    const actions = el("div", "lantern-session-actions");
+    actions.append(
+      button("Change my answers", "lantern-session-edit", function () {
+        sessionFlow.summary = false;
+        sessionFlow.step = 0;
+        drawSessionNote();
+        notesPanel.querySelector("#lantern-session-answer").focus();
+      }),
+      button("Print my note", "lantern-session-print", function () {
+        printOnly(asPrintable(sessionNoteDocument(words, 1)));
+      })
+    );
+    summary.append(
+      heading, list, actions,
+      downloadControls({ filename: "first-session-note.md", text: asMarkdown(sessionNoteDocument(words, 1)) }),
+      sessionSendBox(words)
+    );
+    return summary;
+  }
+
+  // The reference of this conversation's latest appointment request: the bot's reply
+  // carries it (actions/referral.py).
+  function conversationReferral() {
+    const replies = state.messages.filter(function (m) {
+      return m.custom && m.custom.referral && typeof m.custom.referral.reference === "string";
+    });
+    return replies.length ? replies[replies.length - 1].custom.referral.reference : "";
+  }
+
+  function sessionSendBox(words) {
+    const box = el("div", "lantern-session-send");
+    if (!conversationReferral()) {
+      box.append(el("p", "lantern-session-no-request", words.send.no_request));
+      return box;
+    }
+    const consentText = words.send.consent.split("{practice}").join(config.practice);
+    const consent = el("input", "lantern-session-consent");
+    consent.type = "checkbox";
+    consent.id = "lantern-session-consent";
+    const consentLabel = el("label", null, consentText);
+    consentLabel.htmlFor = consent.id;
+    const consentRow = el("p", "lantern-session-consent-row");
+    consentRow.append(consent, " ", consentLabel);
+    const outcome = el("p", "lantern-session-sent");
+    outcome.setAttribute("aria-live", "polite");
+    const send = button(words.send.button, "lantern-session-send-button", function () {
+      if (!consent.checked) {
+        outcome.textContent = "Tick the box to agree first: the note is sent only with your consent.";
+        consent.focus();
+        return;
+      }
+      if (!sessionNoteWritten()) {
+        outcome.textContent = "Write at least one answer first.";
+        return;
+      }
+      send.disabled = true;
+      outcome.textContent = "Sending…";
+      fetch(config.webUrl + "/notes/attach", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ conversation_id: state.id, note: sessionAnswers(), consent_text: consentText }),
+        credentials: "omit",
+      })
+        .then(answerOf)
+        .then(function (answer) {
+          consent.checked = false; // sending again asks again
+          outcome.textContent = words.send.sent + " (" + answer.reference + ")";
+        })
+        .catch(function (error) {
+          outcome.textContent = error.fromServer ? error.message
+            : "Your note could not be sent just now. It is still here: please try again.";
+        })
+        .finally(function () { send.disabled = false; });
+    });
+    box.append(consentRow, send, outcome);
+    return box;
+  }
+
+  // ---- printing and saving files --------------------------------------------------------
+
+  // A document as blocks [kind, text], kind one of h1 h2 h3 p quote: printed, or Markdown.
+  function sessionNoteDocument(words, level) {
+    const answers = sessionAnswers();
+    const blocks = [["h" + level, words.title]];
+    if (notes.sessionNote && notes.sessionNote.updated) {
+      blocks.push(["p", "Last changed " + entryDate(notes.sessionNote.updated) + "."]);
+    }
+    words.questions.forEach(function (question) {
+      blocks.push(["h" + (level + 1), question.question], ["p", answers[question.id].trim() || "(no answer yet)"]);
+    });
+    return blocks;
+  }
+
+  function validCheckin(checkin) {
+    return Boolean(checkin) && typeof checkin === "object" && typeof checkin.date === "string" &&
+      typeof checkin.mood === "number";
+  }
+
+  function checkinLine(checkin) {
+    const parts = [checkin.date, "mood " + checkin.mood + " of 10"];
+    if (typeof checkin.phq2 === "number") { parts.push("PHQ-2 score " + checkin.phq2 + " of 6"); }
+    if (typeof checkin.gad2 === "number") { parts.push("GAD-2 score " + checkin.gad2 + " of 6"); }
+    if (typeof checkin.words === "string" && checkin.words.trim()) { parts.push(checkin.words.trim()); }
+    return parts.join(" · ");
+  }
+
+  function notesDocument() {
+    const blocks = [
+      ["h1", "My notes"],
+      ["p", "Saved from " + config.title + " on " + entryDate(new Date().toISOString()) +
+        ". Keep it somewhere private."],
+    ];
+    if (sessionNoteWords && sessionNoteWritten()) {
+      blocks.push.apply(blocks, sessionNoteDocument(sessionNoteWords, 2));
+    }
+    const checkins = (Array.isArray(notes.checkins) ? notes.checkins : []).filter(validCheckin);
+    if (checkins.length) {
+      blocks.push(["h2", "Check-ins"]);
+      checkins.forEach(function (checkin) { blocks.push(["p", checkinLine(checkin)]); });
+    }
+    blocks.push(["h2", "Journal and saved records"]);
+    if (!notes.entries.length) { blocks.push(["p", "No entries yet."]); }
+    notes.entries.filter(validEntry).forEach(function (entry) {
+      blocks.push(["h3", (entry.title || "Free entry") + ", " + entryDate(entry.time)]);
+      if (entry.prompt) { blocks.push(["quote", entry.prompt]); }
+      blocks.push(["p", entry.text]);
+    });
+    return blocks;
+  }
+
+  function asMarkdown(blocks) {
+    const marks = { h1: "# ", h2: "## ", h3: "### ", p: "" };
+    return blocks.map(function (block) {
+      if (block[0] === "quote") { return "> " + block[1].split("\n").join("\n> "); }
+      return marks[block[0]] + block[1];
+    }).join("\n\n") + "\n";
+  }
+
+  function asPrintable(blocks) {
+    const page = document.createDocumentFragment();
+    blocks.forEach(function (block) {
+      const kind = block[0];
+      page.append(el(kind === "quote" ? "blockquote" : kind, kind === "p" ? "lantern-print-text" : null, block[1]));
+    });
+    return page;
+  }
+
+  // Prints ``content`` alone: widget.css hides everything else while <html> has the class
+  // lantern-printing, and the page is put back after printing.
+  function printOnly(content) {
+    endPrinting();
+    const area = el("div", "lantern-print");
+    area.id = "lantern-print";
+    area.append(content);
+    document.body.append(area);
+    document.documentElement.classList.add("lantern-printing");
+    window.addEventListener("afterprint", endPrinting, { once: true });
+    window.print();
+  }
+
+  function endPrinting() {
+    document.documentElement.classList.remove("lantern-printing");
+    const area = document.getElementById("lantern-print");
+    if (area) { area.remove(); }
+  }
+
+  function exportSection() {
+    const box = el("section", "lantern-export");
+    box.setAttribute("aria-labelledby", "lantern-export-title");
+    const heading = el("h4", null, "Print or save everything");
+    heading.id = "lantern-export-title";
+    const files = el("div", "lantern-export-actions");
+    files.append(
+      button("Print all my notes", "lantern-export-print", function () {
+        printOnly(asPrintable(notesDocument()));
+      }),
+      button("Save as Markdown", "lantern-export-markdown", function () {
+        downloadFile("my-notes.md", asMarkdown(notesDocument()), "text/markdown;charset=utf-8");
+      }),
+      button("Save as JSON", "lantern-export-json", function () {
+        downloadFile("my-notes.json", JSON.stringify(notesExport(), null, 2) + "\n", "application/json");
+      })
+    );
+    const time = el("input", "lantern-reminder-time");
+    time.type = "time";
+    time.id = "lantern-reminder-time";
+    time.value = "20:00";
+    time.setAttribute("aria-describedby", "lantern-reminder-about");
+    const timeLabel = el("label", null, "Remind me to check in every day at ");
+    timeLabel.htmlFor = time.id;
+    const reminderRow = el("p", "lantern-reminder-row");
+    reminderRow.append(timeLabel, time, " ", button("Save the reminder", "lantern-reminder-save", function () {
+      if (!/^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(time.value)) {
+        announce("Choose a time first, like 20:00.");
+        time.focus();
+        return;
+      }
+      downloadFile("lantern-check-in.ics", reminderCalendar(time.value, new Date()), "text/calendar;charset=utf-8");
+      announce("The reminder was saved. Open the file to add it to your calendar.");
+    }));
+    const reminderAbout = el(
+      "p", "lantern-reminder-about",
+      "A calendar file for your calendar app. It holds only the reminder, none of your notes."
+    );
+    reminderAbout.id = "lantern-reminder-about";
+    box.append(
+      heading,
+      el("p", null, "Everything in My notes: entries, saved records, check-ins and your " +
+        "first-session note. The files are yours: keep them somewhere private."),
+      files,
+      reminderRow,
+      reminderAbout
+    );
+    return box;
+  }
+
+  function notesExport() {
+    return {
+      format: "lantern-notes",
+      version: 1,
+      exported: new Date().toISOString(),
+      entries: notes.entries.filter(validEntry),
+      checkins: (Array.isArray(notes.checkins) ? notes.checkins : []).filter(validCheckin),
+      sessionNote: notes.sessionNote || null,
+    };
+  }
+
+  // ---- the daily reminder: an iCalendar file (RFC 5545) -----------------------------------
+
+  // A daily event at ``time`` ("HH:MM", floating local time: it follows the device's
+  // clock), starting at its next occurrence after ``now``, with an alarm. No notes in it.
+  function reminderCalendar(time, now) {
+    const words = (sessionNoteWords && sessionNoteWords.reminder) || {};
+    const summary = words.summary || "Check in with My notes";
+    const description = (words.description || summary).split("{practice}").join(config.practice);
+    const start = new Date(now.getFullYear(), now.getMonth(), now.getDate(),
+      parseInt(time.slice(0, 2), 10), parseInt(time.slice(3, 5), 10), 0);
+    if (start <= now) { start.setDate(start.getDate() + 1); }
+    return [
+      "BEGIN:VCALENDAR",
+      "VERSION:2.0",
+      "PRODID:-//Lantern//My notes reminder//EN",
+      "CALSCALE:GREGORIAN",
+      "METHOD:PUBLISH",
+      "BEGIN:VEVENT",
+      "UID:" + newConversationId() + "@lantern",
+      "DTSTAMP:" + now.toISOString().replace(/[-:]/g, "").replace(/\.[0-9]+/, ""),
+      "DTSTART:" + floatingTime(start),
+      "DURATION:PT5M",
+      "RRULE:FREQ=DAILY",
+      "SUMMARY:" + calendarText(summary),
+      "DESCRIPTION:" + calendarText(description),
+      "TRANSP:TRANSPARENT",
+      "BEGIN:VALARM",
+      "ACTION:DISPLAY",
+      "DESCRIPTION:" + calendarText(summary),
+      "TRIGGER:PT0M",
+      "END:VALARM",
+      "END:VEVENT",
+      "END:VCALENDAR",
+    ].map(foldCalendarLine).join("\r\n") + "\r\n";
+  }
+
+  function floatingTime(when) {
+    function two(n) { return String(n).padStart(2, "0"); }
+    return when.getFullYear() + two(when.getMonth() + 1) + two(when.getDate()) + "T" +
+      two(when.getHours()) + two(when.getMinutes()) + "00";
+  }
+
+  // TEXT values escape backslash, semicolon, comma and line breaks (RFC 5545, 3.3.11).
+  function calendarText(text) {
+    return String(text).replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,")
+      .replace(/\r?\n/g, "\\n");
+  }
+
+  // Lines longer than 75 octets go on in a next line starting with a space (3.1), never
+  // splitting a character's UTF-8 bytes.
+  function foldCalendarLine(line) {
+    const encoder = new TextEncoder();
+    let folded = "";
+    let octets = 0;
+    Array.from(line).forEach(function (character) {
+      const size = encoder.encode(character).length;
+      if (octets + size > 75) {
+        folded += "\r\n ";
+        octets = 1;
+      }
+      folded += character;
+      octets += size;
+    });
+    return folded;
+  }
+
+  // ---- a written record from the chat, saved to My notes --------------------------------
+
+  // Beside a record's Download and Copy: keep it as an entry of My notes (only while keeping
+  // is on: otherwise it would be gone at once). It was screened when typed in the chat.
+  function withSaveToNotes(controls, download) {
+    const title = typeof download.title === "string" && download.title ? download.title.slice(0, 100)
+      : "Written record";
+    const text = String(download.text || "").slice(0, MAX_ENTRY_CHARS);
+    controls.append(button("Save to My notes", "lantern-save-record", function () {
+      if (!notes.keep) {
+        announce("Turn on Keep my notes on this device in My notes first, then save it.");
+        return;
+      }
+      const saved = notes.entries.some(function (e) { return e.title === title && e.text === text; });
+      if (saved) {
+        announce(title + " is already in My notes.");
+        return;
+      }
+      notes.entries.push({ id: newConversationId(), time: new Date().toISOString(), title: title, prompt: "", text: text });
+      announce(saveNotes() ? title + " was saved to My notes."
+        : "It could not be kept on this device (storage is blocked or full).");
+    }));
+    return controls;
+  }
+
   // ---- breathing pacer ---------------------------------------------------------------
 
   function pacerElement(spec) {
@@ -1409,14 +1895,7 @@
     const name = String(download.filename || "lantern.txt").replace(/[^A-Za-z0-9_.-]/g, "_");
     box.append(
       button("Download as text", "lantern-download-button", function () {
-        const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
-        const anchor = el("a");
-        anchor.href = url;
-        anchor.download = name;
-        document.body.append(anchor);
-        anchor.click();
-        anchor.remove();
-        window.setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+        downloadFile(name, text, "text/plain;charset=utf-8");
       }),
       button("Copy", "lantern-copy-button", function () {
         navigator.clipboard.writeText(text).then(
@@ -1426,6 +1905,18 @@
       })
     );
     return box;
+  }
+
+  // A file made here, saved by the browser: nothing leaves the device.
+  function downloadFile(name, text, type) {
+    const url = URL.createObjectURL(new Blob([text], { type: type }));
+    const anchor = el("a");
+    anchor.href = url;
+    anchor.download = name;
+    document.body.append(anchor);
+    anchor.click();
+    anchor.remove();
+    window.setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
   }
 
   // ---- messages ------------------------------------------------------------------------
@@ -1455,7 +1946,9 @@
       el("p", null,
         "My notes and mood check-ins stay on this device, and only if you turn keeping on. " +
         "Each entry you save, and a check-in's words, are sent once to be checked for risk, " +
-        "and are not kept. "),
+        "and are not kept. " +
+        "Your first-session note is sent to " + config.practice + " only if you choose to " +
+        "send it with your appointment request, and is then kept with the request. "),
       config.privacyUrl ? link("Read the privacy notice", config.privacyUrl) : ""
     );
   }
@@ -1483,7 +1976,7 @@
     }
     if (Array.isArray(custom.links)) { item.append(linkList(custom.links)); }
     if (custom.download && typeof custom.download === "object") {
-      item.append(downloadControls(custom.download));
+      item.append(withSaveToNotes(downloadControls(custom.download), custom.download));
     }
     if (message.from === "error") { item.append(crisisCard({ region: state.region, resources: regionHelp(state.region).services })); }
     if (Array.isArray(message.buttons) && message.buttons.length) {
@@ -1841,7 +2334,8 @@
     const question = el(
       "p", null,
       "Delete this conversation from " + config.practice + "'s records? This cannot be undone. " +
-      "A request for an appointment that you already sent is not deleted. " +
+      "A request for an appointment that you already sent is not deleted, but a " +
+      "first-session note you sent with it is. " +
       "Your notes on this device are deleted too."
     );
     question.id = "lantern-confirm-text";
