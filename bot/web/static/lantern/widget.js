@@ -811,22 +811,33 @@
     const box = el("div", "lantern-notes-crisis");
     box.setAttribute("role", "group");
     box.setAttribute("aria-label", "Help after your entry");
-    // The words are data/content/journal_prompts.yml's (when_flagged); the fallback is
-    // for a prompts file that could not be fetched: the services still show.
-    const words = (journalPrompts && journalPrompts.when_flagged) || {};
+    const words = flaggedWords();
+    box.append(el("p", null, (level === "low" ? words.intro_low : words.intro_high) || ""));
+    box.append.apply(box, directQuestionAndHelp());
+    return box;
+  }
+
+  // The words are data/content/journal_prompts.yml's (when_flagged); the fallbacks are for
+  // a prompts file that could not be fetched: the services still show.
+  function flaggedWords() {
+    return (journalPrompts && journalPrompts.when_flagged) || {};
+  }
+
+  // The direct question (focusable, for the caller to focus), the region's services and the
+  // way into the chat: after a flagged entry, check-in or answer, and the mood offer.
+  function directQuestionAndHelp() {
+    const words = flaggedWords();
     const question = el("p", "lantern-notes-question", words.question || "Are you safe right now?");
     question.tabIndex = -1;
-    box.append(
-      el("p", null, (level === "low" ? words.intro_low : words.intro_high) || ""),
+    return [
       question,
       el("p", null, words.reach_out || ""),
       crisisCard({ region: state.region, resources: regionHelp(state.region).services }),
       button(words.to_chat || "Talk about it in the chat", "lantern-notes-to-chat", function () {
         showNotes(false);
         input.focus();
-      })
-    );
-    return box;
+      }),
+    ];
   }
 
   function entryDate(iso) {
@@ -1123,24 +1134,12 @@
   // The flagged journal entry's help (the direct question, the crisis services, the way into
   // the chat), opened by words about the check-ins and an offer of a therapist.
   function moodHelpOffer(reason) {
-    const words = (journalPrompts && journalPrompts.when_flagged) || {};
     const offer = moodContent.offer;
     const box = el("div", "lantern-notes-crisis lantern-mood-offer");
     box.setAttribute("role", "group");
     box.setAttribute("aria-label", offer.label);
-    const question = el("p", "lantern-notes-question", words.question || "Are you safe right now?");
-    question.tabIndex = -1;
-    box.append(
-      el("p", null, offerIntro(reason)),
-      therapistOffer(),
-      question,
-      el("p", null, words.reach_out || ""),
-      crisisCard({ region: state.region, resources: regionHelp(state.region).services }),
-      button(words.to_chat || "Talk about it in the chat", "lantern-notes-to-chat", function () {
-        showNotes(false);
-        input.focus();
-      })
-    );
+    box.append(el("p", null, offerIntro(reason)), therapistOffer());
+    box.append.apply(box, directQuestionAndHelp());
     return box;
   }
 
