@@ -409,9 +409,15 @@
 
   // ---- crisis help (static, works when the bot is down) ----------------------------
 
+  // A JSON file shipped beside this script (crisis services, prompts, words): its data, or
+  // null when the server answers with an error.
+  function fetchAsset(name) {
+    return fetch(config.assetsUrl + name, { credentials: "omit" })
+      .then(function (response) { return response.ok ? response.json() : null; });
+  }
+
   function fetchCrisisHelp() {
-    fetch(config.assetsUrl + "crisis-help.json", { credentials: "omit" })
-      .then(function (response) { return response.ok ? response.json() : null; })
+    fetchAsset("crisis-help.json")
       .then(function (data) { crisisHelp = data && data.regions ? data : null; })
       .catch(function () { crisisHelp = null; });
   }
@@ -541,8 +547,7 @@
   // Resolves once the prompts are there, or could not be fetched (journalPrompts is null).
   function fetchJournalPrompts() {
     if (journalPrompts) { return Promise.resolve(); }
-    return fetch(config.assetsUrl + "journal-prompts.json", { credentials: "omit" })
-      .then(function (response) { return response.ok ? response.json() : null; })
+    return fetchAsset("journal-prompts.json")
       .then(function (data) {
         if (!data || !Array.isArray(data.groups)) { return; }
         journalPrompts = data;
@@ -928,11 +933,7 @@
       tag.addEventListener("error", reject);
       document.head.appendChild(tag);
     });
-    const content = fetch(config.assetsUrl + "mood-checkins.json", { credentials: "omit" })
-      .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
-        return response.json();
-      });
+    const content = fetchAsset("mood-checkins.json");
     moodLoading = Promise.all([script, content, fetchJournalPrompts()]).then(function (loaded) {
       if (!window.LanternMood || !loaded[1] || !loaded[1].words) { throw new Error("mood tools"); }
       moodContent = loaded[1];
@@ -1382,8 +1383,7 @@
 
   function fetchSessionNoteWords() {
     if (sessionNoteWords) { return; }
-    fetch(config.assetsUrl + "session-note.json", { credentials: "omit" })
-      .then(function (response) { return response.ok ? response.json() : null; })
+    fetchAsset("session-note.json")
       .then(function (data) {
         if (!data || !Array.isArray(data.questions) || sessionNoteWords) { return; }
         sessionNoteWords = data;
