@@ -35,10 +35,6 @@ def session_note_words() -> dict:
     }
 
 
-def question_ids() -> list[str]:
-    return [question["id"] for question in session_note_words()["questions"]]
-
-
 @dataclass(frozen=True)
 class NoteRefused(ValueError):
     """Why a note cannot be sent, in words for the visitor, and the HTTP status to answer."""

@@ -23,15 +23,15 @@ import yaml
 from bot.checkins import checkins, screener_items
 from bot.content import CONTENT_DIR
 from bot.regions import REGION_NAMES
+from bot.safety.footer import DOMAIN_FILE
 from bot.safety.resources import LOCAL_EMERGENCY_ADVICE, CrisisResources
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "lantern"
 STATIC_FILE = STATIC_DIR / "crisis-help.json"
 JOURNAL_FILE = STATIC_DIR / "journal-prompts.json"
-JOURNAL_PROMPTS = Path(__file__).resolve().parents[2] / "data" / "content" / "journal_prompts.yml"
+JOURNAL_PROMPTS = CONTENT_DIR / "journal_prompts.yml"
 MOOD_FILE = STATIC_DIR / "mood-checkins.json"
 MOOD_SUMMARY = CONTENT_DIR / "mood_summary.yml"
-DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 SCREENERS = ("phq2", "gad2")
 SESSION_NOTE_FILE = STATIC_DIR / "session-note.json"
 
@@ -73,7 +73,7 @@ def journal_prompts(path: Path = JOURNAL_PROMPTS) -> dict:
     }
 
 
-def mood_checkins(path: Path = MOOD_SUMMARY, domain: Path = DOMAIN) -> dict:
+def mood_checkins(path: Path = MOOD_SUMMARY, domain: Path = DOMAIN_FILE) -> dict:
     """My notes' mood check-ins: the summary's rules and words, and the PHQ-2 and GAD-2
     exactly as the chat asks them (the questions and answer buttons of domain.yml, the
     names and cut-off of checkins.yml)."""

@@ -27,8 +27,8 @@ from django.views.decorators.http import require_POST
 
 from bot.limits import TokenBuckets, max_body_bytes
 from bot.referral import session_note
+from bot.web.console.audit import record
 from bot.web.console.client_address import client_ip_address
-from bot.web.models import AuditEvent
 from bot.web.views import json_body, widget_conversation
 
 MAX_ENTRY_CHARS = 8000  # longer than a chat message: the screen reads all of it
@@ -85,10 +85,11 @@ def attach_note(request):
         referral, _, replaced = session_note.attach(conversation_id, text, consent_text)
     except session_note.NoteRefused as refused:
         return JsonResponse({"error": refused.message}, status=refused.status)
-    AuditEvent.objects.create(
-        actor="visitor",
-        action="referral.note_attached",
-        target=referral.reference,
-        detail={"replaced": replaced, "after_delivery": referral.delivered_at is not None},
+    record(
+        "visitor",
+        "referral.note_attached",
+        referral.reference,
+        replaced=replaced,
+        after_delivery=referral.delivered_at is not None,
     )
     return JsonResponse({"sent": True, "reference": referral.reference, "replaced": replaced})

@@ -17,8 +17,8 @@ from bot.regions import KNOWN_REGIONS, REGION_NAMES
 from bot.safety import crisis
 from bot.safety.resources import LOCAL_EMERGENCY_ADVICE, CrisisResources
 from bot.safety.rules import CATEGORIES
+from bot.web.console.audit import record
 from bot.web.console.retention import erase
-from bot.web.models import AuditEvent
 from bot.web.tracker import ConversationBusy
 
 # The widget's conversation ids: 128 random bits in hex. Only such ids can be erased
@@ -110,11 +110,12 @@ def delete_conversation(request):
         answer = JsonResponse({"deleted": False, "error": busy.answer}, status=503)
         answer["Retry-After"] = str(busy.retry_after_seconds)
         return answer
-    AuditEvent.objects.create(
-        actor="visitor",
-        action="conversation.deleted_by_visitor",
-        target=conversation_id,
-        detail={"events": erased.events, "highest_risk": erased.highest_risk},
+    record(
+        "visitor",
+        "conversation.deleted_by_visitor",
+        conversation_id,
+        events=erased.events,
+        highest_risk=erased.highest_risk,
     )
     return JsonResponse({"deleted": True, "events": erased.events})
 
