@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from spacy.attrs import LOWER, NORM, ORTH
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
@@ -175,11 +176,13 @@ def compiled_patterns(rules: RuleSet, normaliser: Normaliser) -> Iterator[tuple[
                 yield rule.id, spec
 
 
-def token_words(doc: Doc) -> list[tuple[str, str]]:
-    """Each token's normal form and lower case form (one or both may key a matcher)."""
+def token_words(doc: Doc) -> list[tuple[int, ...]]:
+    """Each token's normal form and lower case form, as vocab ids (one or both may key
+    a matcher). Read through an array: a Python object per token is slow on long
+    messages."""
     return [
-        (token.norm_,) if token.norm_ == token.lower_ else (token.norm_, token.lower_)
-        for token in doc
+        (norm,) if norm == lower else (norm, lower)
+        for norm, lower in doc.to_array([NORM, LOWER]).tolist()
     ]
 
 
@@ -187,13 +190,21 @@ def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     """(start, end) token positions of each sentence or clause; an end belongs to the
     clause it closes."""
     bounds, start = [], 0
-    for token in doc:
-        if token.text in CLAUSE_ENDS or "\n" in token.text:
-            bounds.append((start, token.i + 1))
-            start = token.i + 1
+    strings = doc.vocab.strings
+    for position, orth in enumerate(doc.to_array(ORTH).tolist()):
+        ends = _ENDS_CLAUSE.get(orth)
+        if ends is None:
+            text = strings[orth]
+            ends = _ENDS_CLAUSE[orth] = text in CLAUSE_ENDS or "\n" in text
+        if ends:
+            bounds.append((start, position + 1))
+            start = position + 1
     if start < len(doc):
         bounds.append((start, len(doc)))
     return bounds
+
+
+_ENDS_CLAUSE: dict[int, bool] = {}  # a token's vocab id -> whether it ends a clause
 
 
 class _AnchoredMatchers:
@@ -208,44 +219,71 @@ class _AnchoredMatchers:
 
     def __init__(self, vocab) -> None:
         self.vocab = vocab
-        # key word -> {the other word sets its patterns need: their Matcher}
-        self.by_word: dict[str, dict[frozenset[frozenset[str]], Matcher]] = {}
-        self.reach: dict[str, int] = {}  # the longest pattern, in words, under each key word
+        # key word id -> {the bits of the other word sets its patterns need: their Matcher}
+        self.by_word: dict[int, dict[int, Matcher]] = {}
+        self.reach: dict[int, int] = {}  # the longest pattern, in words, under each key word
+        # Each word set a pattern needs is one bit; a word id -> the bits of the sets it is in.
+        # Bit 0 stands for "nothing more needed" and every sentence has it.
+        self._set_bits: dict[frozenset[str], int] = {}
+        self._word_bits: dict[int, int] = {}
+        # key word id -> one bit from each of its groups, the rarest word set that group
+        # needs: a sentence with none of them runs none of the groups, and most key words
+        # in a long message are turned away by this one test.
+        self._first_needs: dict[int, int] = {}
+        # word id -> (its word set bits, whether it keys matchers), for one lookup a token
+        self._roles: dict[int, tuple[int, bool]] = {}
 
     def add(self, rule_id: str, spec: list[dict]) -> None:
         needed = _needed_words(spec)
         if not needed:
             raise ValueError(f"rule {rule_id}: a pattern needs at least one required word")
-        anchor = min(needed, key=_rarity)
-        others = frozenset(values for values in needed if values != anchor)
+        anchor, *rest = sorted(needed, key=_rarity)
+        others = 0
+        for values in rest:
+            others |= self._bit(values)
+        first_need = self._bit(rest[0]) if rest else 1
         for word in anchor:
-            groups = self.by_word.setdefault(word, {})
+            word_id = self.vocab.strings.add(word)
+            groups = self.by_word.setdefault(word_id, {})
             if others not in groups:
                 # spaCy's check of each pattern took 15 s of every process's start; the
                 # patterns are checked once, by tests/safety/test_screen_steps.py.
                 groups[others] = Matcher(self.vocab, validate=False)
             groups[others].add(rule_id, [spec])
-            self.reach[word] = max(self.reach.get(word, 0), len(spec))
+            self._first_needs[word_id] = self._first_needs.get(word_id, 0) | first_need
+            self._roles[word_id] = (self._word_bits.get(word_id, 0), True)
+            self.reach[word_id] = max(self.reach.get(word_id, 0), len(spec))
+
+    def _bit(self, values: frozenset[str]) -> int:
+        bit = self._set_bits.get(values)
+        if bit is None:
+            bit = self._set_bits[values] = 1 << (len(self._set_bits) + 1)
+            for word in values:
+                word_id = self.vocab.strings.add(word)
+                self._word_bits[word_id] = self._word_bits.get(word_id, 0) | bit
+                self._roles[word_id] = (self._word_bits[word_id], word_id in self.by_word)
+        return bit
 
     def __call__(
-        self, doc: Doc, start: int, end: int, words: list[tuple[str, str]]
+        self, doc: Doc, start: int, end: int, words: list[tuple[int, ...]]
     ) -> list[tuple[int, int, int]]:
         """Matches (rule, start, end) in doc[start:end], positions in the doc;
-        ``words`` holds each token's (norm, lower case) forms."""
-        where: dict[str, list[int]] = {}
-        present: set[str] = set()
+        ``words`` holds each token's (norm, lower case) vocab ids."""
+        where: dict[int, list[int]] = {}
+        present = 1  # the bits of the word sets the sentence holds a word of
+        roles, by_word, first_needs = self._roles, self.by_word, self._first_needs
         for position in range(start, end):
             for word in words[position]:
-                present.add(word)
-                if word in self.by_word:
-                    where.setdefault(word, []).append(position)
+                role = roles.get(word)  # most words have none
+                if role is not None:
+                    present |= role[0]
+                    if role[1]:
+                        where.setdefault(word, []).append(position)
         matches = set()
         for word, positions in where.items():
-            runnable = [
-                matcher
-                for others, matcher in self.by_word[word].items()
-                if not any(map(present.isdisjoint, others))
-            ]
+            if not first_needs[word] & present:
+                continue
+            runnable = [m for others, m in by_word[word].items() if others & present == others]
             if not runnable:
                 continue
             for first, last in _windows(positions, self.reach[word], start, end):

@@ -11,9 +11,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+import numpy
 import spacy
 import spacy_lookups_data
 import srsly
+from spacy.attrs import NORM, ORTH
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
@@ -40,6 +42,7 @@ class Normaliser:
         self.vocab = self.nlp.vocab
         self._lemmas: dict[str, str] = srsly.read_gzip_json(LEMMA_LOOKUP)
         self._norms: dict[str, str] = {}
+        self._norm_ids: dict[int, int] = {}  # a word's id in the vocab -> its normal form's
         self._overrides: dict[str, str] = normalisation.get("word_forms", {})
         replacements: dict[str, str] = normalisation.get("replace", {})
         self._replacements = {key.lower(): value for key, value in replacements.items()}
@@ -100,9 +103,20 @@ class Normaliser:
 
     def parse(self, text: str) -> Doc:
         doc = self.nlp.make_doc(self.normalise_text(text))
-        for token in doc:
-            token.norm_ = self.norm(token.text)
+        # Set through arrays of word ids: a Python object per token cost most of a long
+        # message's time.
+        norms = [self._norm_id(orth) for orth in doc.to_array(ORTH).tolist()]
+        doc.from_array([NORM], numpy.array(norms, dtype=numpy.uint64).reshape(-1, 1))
         return self.merge_phrases(doc)
+
+    def _norm_id(self, orth: int) -> int:
+        norm_id = self._norm_ids.get(orth)
+        if norm_id is None:
+            if len(self._norm_ids) > NORM_CACHE_SIZE:
+                self._norm_ids.clear()
+            strings = self.vocab.strings
+            norm_id = self._norm_ids[orth] = strings.add(self.norm(strings[orth]))
+        return norm_id
 
     def merge_phrases(self, doc: Doc) -> Doc:
         """Make each known phrase ("sleeping pills", "right now") one token, as in the patterns."""
