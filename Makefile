@@ -15,7 +15,7 @@ MODEL := models/lantern.tar.gz
 TRAINING_DATA := $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 # The risk classifier beside the rules: real labelled text and the safety cases.
 RISK_MODEL := models/risk_classifier.joblib
-RISK_DATA := data/risk_corpus/train.jsonl $(wildcard tests/safety/*.yml data/nlu/*.yml) \
+RISK_DATA := $(wildcard data/risk_corpus/*.jsonl) $(wildcard tests/safety/*.yml data/nlu/*.yml) \
 	data/risk_rules/normalise.yml data/risk_rules/vocabulary.yml bot/safety/normalise.py \
 	bot/safety/classifier.py \
 	tests/tools/risk_classifier.py

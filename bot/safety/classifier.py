@@ -38,6 +38,9 @@ from bot.safety.rules import CRISIS_INTENT_PREFIX, load_rules
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 CORPUS = PROJECT_DIR / "data" / "risk_corpus" / "train.jsonl"
+# Messages written for this project in the many ways people voice risk (and do not),
+# beside the public corpus, whose suicide posts come from one forum.
+WRITTEN = PROJECT_DIR / "data" / "risk_corpus" / "written.jsonl"
 NLU_DIR = PROJECT_DIR / "data" / "nlu"
 MODEL_PATH = PROJECT_DIR / "models" / "risk_classifier.joblib"
 # Rasa's entity markup in training examples: "[tonight](time)" or "[tonight]{...}".

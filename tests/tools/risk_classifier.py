@@ -32,7 +32,7 @@ def training_files() -> list[Path]:
     """The data the model is built from, and the rules and code that normalise its words."""
     normalisation = [RULES_DIR / "normalise.yml", RULES_DIR / "vocabulary.yml", NORMALISER]
     cases, intents = sorted(CASES_DIR.glob("*.yml")), sorted(classifier.NLU_DIR.glob("*.yml"))
-    return [classifier.CORPUS, *cases, *intents, *normalisation]
+    return [classifier.CORPUS, classifier.WRITTEN, *cases, *intents, *normalisation]
 
 
 def case_examples() -> list[Example]:
@@ -47,7 +47,8 @@ def case_examples() -> list[Example]:
 
 
 def all_examples() -> list[Example]:
-    return classifier.corpus_examples() + case_examples() + classifier.nlu_examples()
+    corpus = classifier.corpus_examples() + classifier.corpus_examples(classifier.WRITTEN)
+    return corpus + case_examples() + classifier.nlu_examples()
 
 
 def is_current(model: RiskClassifier | None) -> bool:
