@@ -230,14 +230,16 @@ class _AnchoredMatchers:
         # needs: a sentence with none of them runs none of the groups, and most key words
         # in a long message are turned away by this one test.
         self._first_needs: dict[int, int] = {}
-        # word id -> (its word set bits, whether it keys matchers), for one lookup a token
-        self._roles: dict[int, tuple[int, bool]] = {}
+        # word id -> (its word set bits, whether it keys matchers), for one lookup a token;
+        # worked out from the two above on first use, once every pattern is added.
+        self._roles: dict[int, tuple[int, bool]] | None = None
 
     def add(self, rule_id: str, spec: list[dict]) -> None:
         needed = _needed_words(spec)
         if not needed:
             raise ValueError(f"rule {rule_id}: a pattern needs at least one required word")
         anchor, *rest = sorted(needed, key=_rarity)
+        self._roles = None  # to be worked out again with this pattern
         others = 0
         for values in rest:
             others |= self._bit(values)
@@ -251,7 +253,6 @@ class _AnchoredMatchers:
                 groups[others] = Matcher(self.vocab, validate=False)
             groups[others].add(rule_id, [spec])
             self._first_needs[word_id] = self._first_needs.get(word_id, 0) | first_need
-            self._roles[word_id] = (self._word_bits.get(word_id, 0), True)
             self.reach[word_id] = max(self.reach.get(word_id, 0), len(spec))
 
     def _bit(self, values: frozenset[str]) -> int:
@@ -261,7 +262,6 @@ class _AnchoredMatchers:
             for word in values:
                 word_id = self.vocab.strings.add(word)
                 self._word_bits[word_id] = self._word_bits.get(word_id, 0) | bit
-                self._roles[word_id] = (self._word_bits[word_id], word_id in self.by_word)
         return bit
 
     def __call__(
@@ -271,6 +271,12 @@ class _AnchoredMatchers:
         ``words`` holds each token's (norm, lower case) vocab ids."""
         where: dict[int, list[int]] = {}
         present = 1  # the bits of the word sets the sentence holds a word of
+        if self._roles is None:
+            words_with_a_role = self._word_bits.keys() | self.by_word.keys()
+            self._roles = {
+                word: (self._word_bits.get(word, 0), word in self.by_word)
+                for word in words_with_a_role
+            }
         roles, by_word, first_needs = self._roles, self.by_word, self._first_needs
         for position in range(start, end):
             for word in words[position]:
