@@ -68,7 +68,7 @@ def _explain(screen, text: str, prior_level: str) -> int:
         raised = "raised the flag to low" if "classifier" in result.rules else "no flag of its own"
         print(
             f"- classifier: probability {result.probability:.3f} "
-            f"(threshold {screen.threshold}): {raised}"
+            f"(threshold {screen.classifier_threshold(screen.normaliser.parse(text))}): {raised}"
         )
         if result.evidence:
             print(f"    weighed most: {', '.join(repr(n) for n in result.evidence)}")

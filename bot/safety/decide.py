@@ -125,17 +125,24 @@ def from_rules(findings: list[Finding], distress: bool) -> ScreenResult:
     return ScreenResult(level, tuple(categories), tuple(modifiers), tuple(rules), means, distress)
 
 
-def classifier_raises(result: ScreenResult, threshold: float, words: int, max_words: int) -> bool:
+def classifier_threshold(words: int, settings: dict) -> float:
+    """The probability at which the classifier raises a message of ``words`` words.
+    Past ``max_words`` it must be surer: a long, personal message about a marriage or
+    a job reads a little like a forum post about suicide, and long messages are where
+    its probability is least sharp."""
+    if words <= settings["max_words"]:
+        return settings["threshold"]
+    return settings["long_threshold"]
+
+
+def classifier_raises(result: ScreenResult, threshold: float) -> bool:
     """Whether the classifier's probability raises a message no rule flagged to `low`:
-    it is at the threshold or above, the message has at most ``max_words`` words (on
-    longer ones it cannot tell a post about suicide from a long question about a
-    marriage), and no pseudo rule cleared a match (the screen also checks for a
-    pseudo phrase anywhere in the message: "kill a Python process")."""
+    it is at the threshold or above, and no pseudo rule cleared a match (the screen
+    also checks for a pseudo phrase anywhere in the message: "kill a Python process")."""
     return (
         result.level == "none"
         and result.probability is not None
         and result.probability >= threshold
-        and words <= max_words
         and "pseudo" not in result.modifiers
     )
 

@@ -92,6 +92,7 @@ def load_rules(directory: Path = RULES_DIR) -> RuleSet:
     rules.vocabulary = _load_vocabulary(directory / "vocabulary.yml")
     rules.normalisation = _read(directory / "normalise.yml")
     rules.settings = _read(directory / "settings.yml")
+    _check_classifier_settings(rules.settings)
     for path in sorted(directory.glob("*.yml")):
         if path.stem in {"vocabulary", "normalise", "settings"}:
             continue
@@ -122,6 +123,21 @@ def _read(path: Path) -> dict:
     if not isinstance(data, dict):
         raise RuleError(f"{path.name}: expected a mapping at the top of the file.")
     return data
+
+
+def _check_classifier_settings(settings: dict) -> None:
+    """The classifier's thresholds are probabilities and max_words a count: a slip in
+    them stops the screen at start, not at the first long message."""
+    classifier = settings.get("classifier")
+    if not isinstance(classifier, dict):
+        raise RuleError("settings.yml: expected a 'classifier:' mapping.")
+    for key in ("threshold", "long_threshold"):
+        value = classifier.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise RuleError(f"settings.yml: classifier {key} must be a probability from 0 to 1.")
+    words = classifier.get("max_words")
+    if isinstance(words, bool) or not isinstance(words, int) or words < 1:
+        raise RuleError("settings.yml: classifier max_words must be a whole number above 0.")
 
 
 def _load_vocabulary(path: Path) -> dict[str, tuple[str, ...]]:

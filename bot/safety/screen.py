@@ -35,8 +35,7 @@ class RiskScreen:
     ) -> None:
         self.rules = rules or load_rules()
         self.settings = self.rules.settings
-        self.threshold: float = self.settings["classifier"]["threshold"]
-        self.max_words: int = self.settings["classifier"]["max_words"]
+        self.classifier_settings: dict = self.settings["classifier"]
         self.normaliser = Normaliser(self.rules)
         self.matcher = RuleMatcher(self.rules, self.normaliser)
         self.classifier = classifier
@@ -79,8 +78,7 @@ class RiskScreen:
             return result, findings
         message = words(doc)
         result = replace(result, probability=round(self.classifier.probability(message), 3))
-        length = sum(not (token.is_punct or token.is_space) for token in doc)
-        if decide.classifier_raises(result, self.threshold, length, self.max_words):
+        if decide.classifier_raises(result, self.classifier_threshold(doc)):
             if pseudo := self.matcher.pseudo_rule(doc):  # "kill a Python process"
                 result = replace(result, modifiers=("pseudo",), rules=(*result.rules, pseudo))
             else:
@@ -88,6 +86,11 @@ class RiskScreen:
                     result, self.classifier.category(message), self.classifier.evidence(message)
                 )
         return result, findings
+
+    def classifier_threshold(self, doc: Doc) -> float:
+        """The probability at which the classifier raises this message (by its length)."""
+        words = sum(not (token.is_punct or token.is_space) for token in doc)
+        return decide.classifier_threshold(words, self.classifier_settings)
 
     def _voices_distress(self, doc: Doc) -> bool:
         return any(token.norm_ in self._distress_words for token in doc)

@@ -145,6 +145,24 @@ def test_loader_names_the_file_and_rule(rules_copy, file, addition, complaint):
     assert file in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "complaint"),
+    [
+        ("long_threshold: 0.9", "long_threshold: 9", "long_threshold must be a probability"),
+        ("long_threshold: 0.9", "", "long_threshold must be a probability"),
+        ("threshold: 0.5", "threshold: high", "classifier threshold must be a probability"),
+        ("max_words: 100", "max_words: 0", "max_words must be a whole number"),
+    ],
+)
+def test_a_classifier_setting_out_of_range_is_refused_at_load(rules_copy, old, new, complaint):
+    settings = rules_copy / "settings.yml"
+    assert old in settings.read_text()
+    settings.write_text(settings.read_text().replace(old, new, 1))
+    with pytest.raises(RuleError, match=complaint) as error:
+        load_rules(rules_copy)
+    assert "settings.yml" in str(error.value)
+
+
 @pytest.mark.parametrize("text", ["i want to kill myself \ud800", "\udfff i want to kill myself"])
 def test_a_lone_surrogate_does_not_stop_the_screen(text, screen):
     """Any channel may pass one through from a JSON escape; the screen still reads the rest."""

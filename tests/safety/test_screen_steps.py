@@ -66,7 +66,7 @@ def test_between_categories_at_one_level_most_matches_decide(rules_only):
 
 @pytest.fixture(scope="module")
 def threshold(rules_only):
-    return rules_only.threshold
+    return rules_only.classifier_settings["threshold"]
 
 
 FAKE = FixedClassifier(0.0, "self_harm", ("no point",))
@@ -140,16 +140,23 @@ def test_entities_with_odd_values_read_as_safely_as_they_can():
     assert from_entities([]) == ScreenResult()
 
 
-def test_on_a_long_message_the_classifier_only_reports_its_probability(screen_with, rules_only):
-    """Past max_words it cannot tell a forum post about suicide from a long question
-    about a marriage; the rules still read every sentence."""
-    limit = rules_only.max_words
+def test_on_a_long_message_the_classifier_must_be_surer(screen_with, rules_only):
+    """Past max_words a long question about a marriage reads a little like a forum post
+    about suicide, so the classifier raises it only at long_threshold; the rules still
+    read every sentence."""
+    settings = rules_only.classifier_settings
+    limit, threshold, long_threshold = (
+        settings["max_words"], settings["threshold"], settings["long_threshold"]
+    )
+    assert threshold < long_threshold <= 1
     long_question = "we argue about money and chores and i do not know what to do. " * 10
-    words = len(long_question.split())
-    assert words > limit
-    result = screen_with(0.99, long_question)
-    assert (result.level, result.probability) == ("none", 0.99)
+    assert len(long_question.split()) > limit
+    between = (threshold + long_threshold) / 2
+    result = screen_with(between, long_question)
+    assert result.level == "none"
+    assert result.probability == pytest.approx(between, abs=0.001)
+    assert screen_with(long_threshold, long_question).level == "low"
     at_the_limit = " ".join(long_question.split()[:limit])
-    assert screen_with(0.99, at_the_limit).level == "low"
+    assert screen_with(between, at_the_limit).level == "low"
     with_risk = long_question + " i want to kill myself."
-    assert screen_with(0.99, with_risk).level == "high"
+    assert screen_with(between, with_risk).level == "high"
