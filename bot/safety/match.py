@@ -83,15 +83,17 @@ class RuleMatcher:
             findings.append(finding)
         return findings
 
-    def pseudo_rule(self, doc: Doc) -> str | None:
-        """The pseudo rule (idiom, harmless target, definition) a message contains, if any."""
+    def pseudo_spans(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """The pseudo phrases (idioms, harmless targets, definitions) a message contains:
+        (rule id, start, end) in token positions."""
         words = token_words(doc)
+        found = []
         for start, end in sentence_bounds(doc):
-            for match_id, _, _ in self.modifiers(doc, start, end, words):
+            for match_id, first, last in self.modifiers(doc, start, end, words):
                 rule_id = self._strings[match_id]
                 if self.rules.modifiers[rule_id].kind == "pseudo":
-                    return rule_id
-        return None
+                    found.append((rule_id, first, last))
+        return found
 
     def _spans(self, doc: Doc) -> tuple[list[Span], list[Span]]:
         """Trigger and modifier matches, sentence by sentence: a long message costs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 from pathlib import Path
 
 import numpy
@@ -128,9 +129,12 @@ class Normaliser:
         return doc
 
 
-def words(doc: Doc) -> str:
-    """The normalised message as one string of words, as the classifier reads it."""
-    return " ".join(token.norm_ for token in doc if not token.is_space)
+def words(doc: Doc, leave_out: Container[int] = ()) -> str:
+    """The normalised message as one string of words, as the classifier reads it,
+    without the tokens at the positions in ``leave_out``."""
+    return " ".join(
+        token.norm_ for token in doc if not token.is_space and token.i not in leave_out
+    )
 
 
 def closest(word: str, terms: tuple[str, ...]) -> str | None:

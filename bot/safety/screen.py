@@ -78,9 +78,15 @@ class RiskScreen:
             return result, findings
         message = words(doc)
         result = replace(result, probability=round(self.classifier.probability(message), 3))
-        if decide.classifier_raises(result, self.classifier_threshold(doc)):
-            if pseudo := self.matcher.pseudo_rule(doc):  # "kill a Python process"
-                result = replace(result, modifiers=("pseudo",), rules=(*result.rules, pseudo))
+        threshold = self.classifier_threshold(doc)
+        if decide.classifier_raises(result, threshold):
+            # A pseudo phrase ("kill a Python process") clears the flag only if the rest of
+            # the message does not read as risk on its own: "dying to see the film"
+            # beside a goodbye to everyone still raises it.
+            pseudo = self.matcher.pseudo_spans(doc)
+            harmless = {i for _, start, end in pseudo for i in range(start, end)}
+            if pseudo and self.classifier.probability(words(doc, harmless)) < threshold:
+                result = replace(result, modifiers=("pseudo",), rules=(*result.rules, pseudo[0][0]))
             else:
                 result = decide.raised_by_classifier(
                     result, self.classifier.category(message), self.classifier.evidence(message)

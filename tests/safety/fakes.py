@@ -19,3 +19,14 @@ class FixedClassifier:
 
     def evidence(self, words: str) -> tuple[str, ...]:
         return self._evidence
+
+
+class WordClassifier(FixedClassifier):
+    """Gives a message the probability while it holds one of ``words``, and 0 without."""
+
+    def __init__(self, probability: float, words: set[str], category: str = "suicide") -> None:
+        super().__init__(probability, category)
+        self.words = words
+
+    def probability(self, words: str) -> float:
+        return self.fixed_probability if self.words & set(words.split()) else 0.0

@@ -8,7 +8,7 @@ from bot.safety.entities import from_entities, to_entities
 from bot.safety.match import compiled_patterns, sentence_bounds, token_words
 from bot.safety.screen import RiskScreen
 from tests.safety.cases import load_cases
-from tests.safety.fakes import FixedClassifier
+from tests.safety.fakes import FixedClassifier, WordClassifier
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +112,18 @@ def test_the_classifier_never_lowers_what_the_rules_found(screen_with):
     assert result.probability == 0.0
 
 
-def test_a_pseudo_rule_overrules_the_classifier(screen_with):
-    assert screen_with(1.0, "how do I kill the process").level == "none"
+def test_a_pseudo_rule_overrules_the_classifier_when_the_risk_was_in_its_words():
+    screen = RiskScreen(classifier=WordClassifier(0.99, {"kill"}))
+    result = screen.screen("how do I kill the process")
+    assert (result.level, result.modifiers) == ("none", ("pseudo",))
+
+
+def test_a_pseudo_rule_leaves_the_classifier_flag_when_the_rest_reads_as_risk():
+    """An idiom in one sentence does not clear what the other sentences say."""
+    screen = RiskScreen(classifier=WordClassifier(0.99, {"tonight"}))
+    result = screen.screen("dying to see the film. everything feels heavy tonight")
+    assert result.level == "low"
+    assert "classifier" in result.rules
 
 
 def test_a_result_survives_the_entity_encoding():
