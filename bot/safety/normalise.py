@@ -132,9 +132,7 @@ class Normaliser:
 def words(doc: Doc, leave_out: Container[int] = ()) -> str:
     """The normalised message as one string of words, as the classifier reads it,
     without the tokens at the positions in ``leave_out``."""
-    return " ".join(
-        token.norm_ for token in doc if not token.is_space and token.i not in leave_out
-    )
+    return " ".join(token.norm_ for token in doc if not token.is_space and token.i not in leave_out)
 
 
 def closest(word: str, terms: tuple[str, ...]) -> str | None:

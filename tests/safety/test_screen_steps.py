@@ -156,7 +156,9 @@ def test_on_a_long_message_the_classifier_must_be_surer(screen_with, rules_only)
     read every sentence."""
     settings = rules_only.classifier_settings
     limit, threshold, long_threshold = (
-        settings["max_words"], settings["threshold"], settings["long_threshold"]
+        settings["max_words"],
+        settings["threshold"],
+        settings["long_threshold"],
     )
     assert threshold < long_threshold <= 1
     long_question = "we argue about money and chores and i do not know what to do. " * 10
