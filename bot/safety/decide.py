@@ -137,8 +137,9 @@ def classifier_threshold(words: int, settings: dict) -> float:
 
 def classifier_raises(result: ScreenResult, threshold: float) -> bool:
     """Whether the classifier's probability raises a message no rule flagged to `low`:
-    it is at the threshold or above, and no pseudo rule cleared a match (the screen
-    also checks for a pseudo phrase anywhere in the message: "kill a Python process")."""
+    it is at the threshold or above, and no pseudo rule cleared a match. (The screen
+    then looks for a pseudo phrase anywhere in the message, "kill a Python process",
+    and keeps the flag only if the message still reads as risk without it.)"""
     return (
         result.level == "none"
         and result.probability is not None
