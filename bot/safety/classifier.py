@@ -73,77 +73,114 @@ class RiskClassifier:
         self.categories = categories
         self.fingerprint = fingerprint  # of the data it was built from
         self.recipe = recipe()  # of the code and library that built it
-        self._scorer: _Scorer | None = None
+        self._scorers: tuple[_RiskScorer, _CategoryScorer] | None = None
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_scorer": None}  # rebuilt after loading, not stored
+        state = dict(self.__dict__)
+        state.pop("_scorers", None)  # rebuilt after loading, not stored
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state.pop("_scorer", None)  # stored by an earlier version of this class
+        self.__dict__.update(state, _scorers=None)
 
     def probability(self, words: str) -> float:
         """The calibrated probability that a normalised message voices risk."""
-        return self._fast().probability(words)
+        return self._fast()[0].probability(words)
 
     def probabilities(self, texts: Sequence[str]) -> list[float]:
         return [self.probability(words) for words in texts]
 
     def category(self, words: str) -> str:
         """The likeliest risk category, for a message the rules did not place."""
-        return str(self.categories.predict([words])[0])
+        return self._fast()[1].category(words)
 
     def evidence(self, words: str, size: int = EVIDENCE_SIZE) -> tuple[str, ...]:
         """The message's n-grams with the largest weight towards risk, strongest first."""
-        contributions = self._fast().contributions(words)
+        contributions = self._fast()[0].contributions(words)
         return tuple(gram for gram, weight in contributions[:size] if weight > 0)
 
-    def _fast(self) -> _Scorer:
-        if self._scorer is None:
-            self._scorer = _Scorer(self.risk)
-        return self._scorer
+    def _fast(self) -> tuple[_RiskScorer, _CategoryScorer]:
+        if self._scorers is None:
+            self._scorers = (_RiskScorer(self.risk), _CategoryScorer(self.categories))
+        return self._scorers
 
 
-class _Scorer:
-    """The fitted pipeline's arithmetic for one message, without sklearn's per-call
-    overhead (about 1 ms): TF-IDF with sublinear counts and unit length, the linear
-    score, then the sigmoid calibration. Gives sklearn's predict_proba to 1e-9."""
+class _LinearScorer:
+    """A fitted TF-IDF and linear model's arithmetic for one message, without sklearn's
+    per-call overhead (about 1 ms): sublinear counts, unit length, the linear scores.
+    The last message's features are kept: the screen asks for a message's
+    probability, then its evidence."""
+
+    def __init__(self, features: TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray) -> None:
+        self.analyse = features.build_analyzer()
+        self.columns: dict[str, int] = features.vocabulary_
+        self.idf = features.idf_
+        self.coef = np.ascontiguousarray(coef.T)  # one row of class weights per n-gram
+        self.intercept = intercept
+        self._last: tuple[str, list[str], np.ndarray, np.ndarray] | None = None
+
+    def features(self, words: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The message's known n-grams, their columns and their TF-IDF values."""
+        last = self._last  # read once: another thread may replace it
+        if last is not None and last[0] == words:
+            return last[1:]
+        grams, columns, counts = [], [], []
+        for gram, count in Counter(self.analyse(words)).items():
+            column = self.columns.get(gram)
+            if column is not None:
+                grams.append(gram)
+                columns.append(column)
+                counts.append(count)
+        index = np.array(columns, dtype=np.intp)
+        values = (1.0 + np.log(np.array(counts, dtype=np.float64))) * self.idf[index]
+        norm = math.sqrt(values @ values)
+        if norm:
+            values /= norm
+        self._last = (words, grams, index, values)
+        return grams, index, values
+
+    def scores(self, words: str) -> np.ndarray:
+        _, index, values = self.features(words)
+        return self.intercept + values @ self.coef[index]
+
+
+class _RiskScorer(_LinearScorer):
+    """Risk or not, with the sigmoid calibration on top. Gives sklearn's
+    predict_proba to 1e-9."""
 
     def __init__(self, pipeline: Pipeline) -> None:
-        features: TfidfVectorizer = pipeline.named_steps["features"]
         calibrated = pipeline.named_steps["model"].calibrated_classifiers_[0]
         model = calibrated.base_estimator
+        super().__init__(pipeline.named_steps["features"], model.coef_, model.intercept_)
         calibrator = calibrated.calibrators[0]
-        weights, idf = model.coef_[0], features.idf_
-        self.table = {
-            gram: (float(idf[j]), float(weights[j])) for gram, j in features.vocabulary_.items()
-        }
-        self.analyse = features.build_analyzer()
-        self.intercept = float(model.intercept_[0])
         self.a, self.b = float(calibrator.a_), float(calibrator.b_)
 
-    def _values(self, words: str) -> tuple[list[tuple[str, float, float]], float]:
-        values, squares = [], 0.0
-        for gram, count in Counter(self.analyse(words)).items():
-            entry = self.table.get(gram)
-            if entry is not None:
-                value = (1.0 + math.log(count)) * entry[0]
-                values.append((gram, value, entry[1]))
-                squares += value * value
-        return values, math.sqrt(squares)
-
     def probability(self, words: str) -> float:
-        values, norm = self._values(words)
-        score = self.intercept
-        if norm:
-            score += sum(value * weight for _, value, weight in values) / norm
-        exponent = self.a * score + self.b
+        exponent = self.a * float(self.scores(words)[0]) + self.b
         if exponent > 700:  # exp would overflow: the probability is 0 to double precision
             return 0.0
         return 1.0 / (1.0 + math.exp(exponent))
 
     def contributions(self, words: str) -> list[tuple[str, float]]:
-        values, norm = self._values(words)
-        if not norm:
-            return []
-        found = [(gram, value * weight / norm) for gram, value, weight in values]
+        grams, index, values = self.features(words)
+        found = zip(grams, (values * self.coef[index, 0]).tolist(), strict=True)
         return sorted(found, key=lambda item: item[1], reverse=True)
+
+
+class _CategoryScorer(_LinearScorer):
+    """The likeliest category, as sklearn's predict (one against the rest)."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        model = pipeline.named_steps["model"]
+        super().__init__(pipeline.named_steps["features"], model.coef_, model.intercept_)
+        self.classes = [str(label) for label in model.classes_]
+
+    def category(self, words: str) -> str:
+        scores = self.scores(words)
+        if len(self.classes) == 2:  # one column of weights: above zero is the second class
+            return self.classes[int(scores[0] > 0)]
+        return self.classes[int(np.argmax(scores))]
 
 
 def _features() -> TfidfVectorizer:

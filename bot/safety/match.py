@@ -59,10 +59,17 @@ class RuleMatcher:
         self.rules = rules
         self.default_scope = rules.settings["default_scope"]
         self.triggers = _AnchoredMatchers(normaliser.vocab)
+        # Pseudo phrases apart from the other modifiers: the screen looks for them alone
+        # across the whole of a message the classifier raised.
+        self.pseudo = _AnchoredMatchers(normaliser.vocab)
         self.modifiers = _AnchoredMatchers(normaliser.vocab)
         for rule_id, spec in compiled_patterns(rules, normaliser):
-            matchers = self.triggers if rule_id in rules.triggers else self.modifiers
-            matchers.add(rule_id, spec)
+            if rule_id in rules.triggers:
+                self.triggers.add(rule_id, spec)
+            elif rules.modifiers[rule_id].kind == "pseudo":
+                self.pseudo.add(rule_id, spec)
+            else:
+                self.modifiers.add(rule_id, spec)
         self._strings = normaliser.vocab.strings
 
     def findings(self, doc: Doc) -> list[Finding]:
@@ -87,13 +94,11 @@ class RuleMatcher:
         """The pseudo phrases (idioms, harmless targets, definitions) a message contains:
         (rule id, start, end) in token positions."""
         words = token_words(doc)
-        found = []
-        for start, end in sentence_bounds(doc):
-            for match_id, first, last in self.modifiers(doc, start, end, words):
-                rule_id = self._strings[match_id]
-                if self.rules.modifiers[rule_id].kind == "pseudo":
-                    found.append((rule_id, first, last))
-        return found
+        return [
+            (self._strings[match_id], first, last)
+            for start, end in sentence_bounds(doc)
+            for match_id, first, last in self.pseudo(doc, start, end, words)
+        ]
 
     def _spans(self, doc: Doc) -> tuple[list[Span], list[Span]]:
         """Trigger and modifier matches, sentence by sentence: a long message costs
@@ -104,6 +109,7 @@ class RuleMatcher:
             matches = self.triggers(doc, start, end, words)
             if not matches:
                 continue
+            matches += self.pseudo(doc, start, end, words)
             matches += self.modifiers(doc, start, end, words)
             by_rule: dict[str, list[tuple[int, int]]] = {}
             for match_id, first, last in matches:

@@ -77,6 +77,22 @@ def test_one_message_scores_as_sklearn_scores_the_batch(examples):
     assert model.probability("") == pytest.approx(model.risk.predict_proba([""])[0, 1])
 
 
+def test_the_category_is_the_one_sklearn_predicts(examples):
+    model = classifier.load_shipped()
+    texts = classifier.normalised(example.text for example in examples[::25])
+    assert [model.category(text) for text in texts] == list(model.categories.predict(texts))
+    assert model.category("") == model.categories.predict([""])[0]
+
+
+def test_the_evidence_of_a_message_is_its_own_after_another_was_scored():
+    model = classifier.load_shipped()
+    first, second = classifier.normalised(["I want to die tonight", "I will cut myself again"])
+    alone = model.evidence(second)
+    model.probability(first)
+    assert model.evidence(second) == alone
+    assert model.evidence(first) != alone
+
+
 def test_the_probability_is_calibrated_on_held_out_folds(examples):
     """Of the messages given about p, about a share p are risky (out of fold): the
     expected calibration error over ten bins is small, and no bin is far off."""

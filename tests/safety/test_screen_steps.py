@@ -52,6 +52,7 @@ def test_the_word_index_finds_what_trying_every_pattern_finds(rules_only):
         words = token_words(doc)
         for start, end in sentence_bounds(doc):
             indexed = matcher.triggers(doc, start, end, words)
+            indexed += matcher.pseudo(doc, start, end, words)
             indexed += matcher.modifiers(doc, start, end, words)
             tried = [(rule, start + s, start + e) for rule, s, e in everything(doc[start:end])]
             assert sorted(indexed) == sorted(tried), message
